@@ -96,4 +96,9 @@ d = { 'settings': { 'branch': 'main',
                                  'darwinlm.models.smollm2_path': ('models.html#smollm2_path', 'darwinlm/models.py'),
                                  'darwinlm.models.tiny_config': ('models.html#tiny_config', 'darwinlm/models.py'),
                                  'darwinlm.models.tiny_model': ('models.html#tiny_model', 'darwinlm/models.py'),
-                                 'darwinlm.models.truncate': ('models.html#truncate', 'darwinlm/models.py')}}}
+                                 'darwinlm.models.truncate': ('models.html#truncate', 'darwinlm/models.py')},
+            'darwinlm.obs': { 'darwinlm.obs.OBSResult': ('obs.html#obsresult', 'darwinlm/obs.py'),
+                              'darwinlm.obs._group_scores': ('obs.html#_group_scores', 'darwinlm/obs.py'),
+                              'darwinlm.obs.invert_hessian': ('obs.html#invert_hessian', 'darwinlm/obs.py'),
+                              'darwinlm.obs.obs_prune': ('obs.html#obs_prune', 'darwinlm/obs.py'),
+                              'darwinlm.obs.select_error': ('obs.html#select_error', 'darwinlm/obs.py')}}}
