@@ -1,0 +1,59 @@
+"""Stitched vs dense SmolLM2-135M: prefill and decode throughput at uniform levels 2, 5 and 8.
+
+The dense model is the reference, measured in the same run. For prefill, the measured speed-up is
+compared with the FLOP-count speed-up (linear layers, attention scores and the output head), the
+best a smaller model of the same architecture can do. Needs the SmolLM2 database; it is built into
+the cache if missing (a few minutes).
+Run: python bench/stitch_speed.py [--prefill 512] [--prompt 128] [--new 32] [--repeat 5]
+"""
+import argparse, torch
+from harness import measure, save, table
+from darwinlm.core import cache_dir, num_params
+from darwinlm.models import load_smollm2, adapt
+from darwinlm.data import make_pools, sample
+from darwinlm.database import build_database, Database, DatabaseConfig
+from darwinlm.stitch import stitch
+
+def prefill_flops(model, T):
+    "Forward FLOPs for one sequence of T tokens: 2 x linear params x T + attention scores + output head."
+    ad = adapt(model)
+    lin = sum(p.numel() for n, p in model.named_parameters() if n.endswith('weight') and p.ndim == 2 and 'embed' not in n)
+    if ad.tied: lin += model.get_input_embeddings().weight.numel()
+    attn = sum(4 * ad.heads(i) * ad.head_dim * T * (T + 1) / 2 for i in range(ad.n_layers))
+    return 2 * lin * T + attn
+
+def main(prefill=512, prompt=128, new=32, repeat=5, levels=(2, 5, 8)):
+    dense, tok = load_smollm2()
+    path = cache_dir()/'db-smollm2-64x512'
+    if not (path/'manifest.json').exists() or not Database(path).complete:
+        calib = sample(make_pools(tok)['calib'], 64, 512, seed=0)
+        build_database(dense, calib, path, DatabaseConfig(), calib_desc='64x512 tokens of the embedded corpus (calib pool, seed 0)')
+    db = Database(path, dense)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, dense.config.vocab_size, (1, prefill), generator=g)
+    p = torch.randint(0, dense.config.vocab_size, (1, prompt), generator=g)
+    models = {'dense': dense} | {f'level {l}': stitch(dense, db, l) for l in levels}
+    rows = []
+    for name, m in models.items():
+        @torch.no_grad()
+        def pf(): m(x, use_cache=False)
+        @torch.no_grad()
+        def dec(): m.generate(p, attention_mask=torch.ones_like(p), max_new_tokens=new, min_new_tokens=new, do_sample=False, pad_token_id=0)
+        a, b = measure(pf, repeat=repeat), measure(dec, repeat=repeat)
+        rows.append(dict(model=name, params_m=num_params(m)/1e6, flops_g=prefill_flops(m, prefill)/1e9,
+                         prefill_tok_s=prefill/a['median_s'], decode_tok_s=new/b['median_s']))
+    ref = rows[0]
+    for r in rows:
+        r['flop_speedup'] = ref['flops_g']/r['flops_g']
+        r['prefill_speedup'] = r['prefill_tok_s']/ref['prefill_tok_s']
+        r['decode_speedup'] = r['decode_tok_s']/ref['decode_tok_s']
+        r['prefill_vs_flops'] = r['prefill_speedup']/r['flop_speedup']
+    print(table(rows, ['model', 'params_m', 'flops_g', 'prefill_tok_s', 'prefill_speedup', 'flop_speedup', 'prefill_vs_flops', 'decode_tok_s', 'decode_speedup']))
+    dev = 'cuda' if torch.cuda.is_available() else 'cpu'
+    print(f'saved {save(f"stitch_speed_{dev}", dict(model="SmolLM2-135M", prefill_tokens=prefill, prompt=prompt, new_tokens=new, rows=rows))}')
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument('--prefill', type=int, default=512); ap.add_argument('--prompt', type=int, default=128)
+    ap.add_argument('--new', type=int, default=32); ap.add_argument('--repeat', type=int, default=5)
+    main(**vars(ap.parse_args()))
