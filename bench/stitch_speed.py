@@ -1,13 +1,15 @@
 """Stitched vs dense SmolLM2-135M: prefill and decode throughput at uniform levels 2, 5 and 8.
 
-The dense model is the reference, measured in the same run. For prefill, the measured speed-up is
-compared with the FLOP-count speed-up (linear layers, attention scores and the output head), the
-best a smaller model of the same architecture can do. Needs the SmolLM2 database; it is built into
+The dense model is the reference, measured in the same run. Prefill is measured as generate() runs
+it (KV cache filled, logits of the last position only; computing full-vocabulary logits for every
+prompt position is memory-bound work that pruning does not touch and serving does not do), and its
+speed-up is compared with the FLOP-count speed-up (blocks on every token, the output head on the
+last), the best a smaller model of the same architecture can do. Needs the SmolLM2 database; it is built into
 the cache if missing (a few minutes).
 Run: python bench/stitch_speed.py [--prefill 512] [--prompt 128] [--new 32] [--repeat 5]
 """
-import argparse, torch
-from harness import measure, save, table
+import argparse, time, torch
+from harness import save, table
 from darwinlm.core import cache_dir, num_params
 from darwinlm.models import load_smollm2, adapt
 from darwinlm.data import make_pools, sample
@@ -15,12 +17,14 @@ from darwinlm.database import build_database, Database, DatabaseConfig
 from darwinlm.stitch import stitch
 
 def prefill_flops(model, T):
-    "Forward FLOPs for one sequence of T tokens: 2 x linear params x T + attention scores + output head."
+    """Prefill FLOPs for one sequence of T tokens as generate() runs it: blocks on all T tokens, the
+    output head on the last one only (2 x linear params x tokens + attention scores)."""
     ad = adapt(model)
-    lin = sum(p.numel() for n, p in model.named_parameters() if n.endswith('weight') and p.ndim == 2 and 'embed' not in n)
-    if ad.tied: lin += model.get_input_embeddings().weight.numel()
+    head = model.get_output_embeddings().weight.numel()
+    blocks = sum(p.numel() for n, p in model.named_parameters() if n.endswith('weight') and p.ndim == 2
+                 and 'embed' not in n and 'lm_head' not in n)
     attn = sum(4 * ad.heads(i) * ad.head_dim * T * (T + 1) / 2 for i in range(ad.n_layers))
-    return 2 * lin * T + attn
+    return 2 * blocks * T + 2 * head + attn
 
 def main(prefill=512, prompt=128, new=32, repeat=5, levels=(2, 5, 8)):
     dense, tok = load_smollm2()
@@ -33,15 +37,19 @@ def main(prefill=512, prompt=128, new=32, repeat=5, levels=(2, 5, 8)):
     x = torch.randint(0, dense.config.vocab_size, (1, prefill), generator=g)
     p = torch.randint(0, dense.config.vocab_size, (1, prompt), generator=g)
     models = {'dense': dense} | {f'level {l}': stitch(dense, db, l) for l in levels}
-    rows = []
-    for name, m in models.items():
-        @torch.no_grad()
-        def pf(): m(x, use_cache=False)
-        @torch.no_grad()
-        def dec(): m.generate(p, attention_mask=torch.ones_like(p), max_new_tokens=new, min_new_tokens=new, do_sample=False, pad_token_id=0)
-        a, b = measure(pf, repeat=repeat), measure(dec, repeat=repeat)
-        rows.append(dict(model=name, params_m=num_params(m)/1e6, flops_g=prefill_flops(m, prefill)/1e9,
-                         prefill_tok_s=prefill/a['median_s'], decode_tok_s=new/b['median_s']))
+    @torch.no_grad()
+    def pf(m): m(x, use_cache=True, logits_to_keep=1)     # what generate() does for a prompt
+    @torch.no_grad()
+    def dec(m): m.generate(p, attention_mask=torch.ones_like(p), max_new_tokens=new, min_new_tokens=new, do_sample=False, pad_token_id=0)
+    times = {n: dict(pf=[], dec=[]) for n in models}
+    for m in models.values(): pf(m); dec(m)                   # warm-up
+    for _ in range(repeat):                                  # interleaved rounds: machine drift hits every model alike
+        for n, m in models.items():
+            for k, f in (('pf', pf), ('dec', dec)):
+                t = time.perf_counter(); f(m); times[n][k].append(time.perf_counter() - t)
+    med = lambda v: sorted(v)[len(v)//2]
+    rows = [dict(model=n, params_m=num_params(m)/1e6, flops_g=prefill_flops(m, prefill)/1e9,
+                 prefill_tok_s=prefill/med(times[n]['pf']), decode_tok_s=new/med(times[n]['dec'])) for n, m in models.items()]
     ref = rows[0]
     for r in rows:
         r['flop_speedup'] = ref['flops_g']/r['flops_g']
