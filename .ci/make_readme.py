@@ -1,13 +1,14 @@
 """Build README.md from nbs/index.ipynb without quarto.
 
 nbconvert's markdown exporter, with cells flagged `#| hide` dropped, nbdev directives (`#| ...`)
-stripped from the cells that remain.
+stripped from the cells that remain, and `#| echo: false` cells shown by their output alone.
 Usage: python .ci/make_readme.py [--check]   (--check: exit 1 if README.md is out of date)
 """
 import sys
 from pathlib import Path
 import nbformat
 from nbconvert import MarkdownExporter
+from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,10 +23,13 @@ def readme_text(nb_path=ROOT/'nbs'/'index.ipynb') -> str:
         if c.cell_type == 'code':
             d = _directives(c.source)
             if d & {'hide', 'exporti', 'default_exp'}: continue
+            if any(l.replace(' ', '') == '#|echo:false' for l in c.source.splitlines()):
+                c.metadata.setdefault('tags', []).append('remove_input')     # show the output only
             c.source = '\n'.join(l for l in c.source.splitlines() if not l.startswith('#|')).strip()
         cells.append(c)
     nb.cells = cells
-    body, _ = MarkdownExporter().from_notebook_node(nb)
+    cfg = Config({'TagRemovePreprocessor': {'enabled': True, 'remove_input_tags': ['remove_input']}})
+    body, _ = MarkdownExporter(config=cfg).from_notebook_node(nb)
     head = '<!-- generated from nbs/index.ipynb by .ci/make_readme.py; edit the notebook, not this file -->\n\n'
     return head + body.strip() + '\n'
 
