@@ -130,7 +130,10 @@ def torchrun_script(script:str|Path, # Python file to run on every rank
     "Run `script` under `torchrun --standalone` with `nprocs` processes; raise if it fails."
     import subprocess
     cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={nprocs}', str(script), *map(str, args)]
-    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'DARWINLM_PROGRESS': '0'}
+    import darwinlm
+    pkg_root = str(Path(darwinlm.__file__).resolve().parents[1])   # children import this darwinlm, installed or not
+    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'DARWINLM_PROGRESS': '0',
+           'PYTHONPATH': os.pathsep.join(filter(None, [pkg_root, os.environ.get('PYTHONPATH')]))}
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     if p.returncode: raise RuntimeError(f'torchrun failed ({p.returncode}):\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}')
     return p.stdout

@@ -133,7 +133,7 @@ class TokenPool:
     def starts(self, seq_len:int) -> torch.Tensor:
         "Start of every non-overlapping window of `seq_len` tokens inside this pool's chunks."
         if seq_len < 1: raise ValueError(f'seq_len must be positive, got {seq_len}')
-        return torch.cat([torch.arange(s, e - seq_len + 1, seq_len) for s, e in self.chunks.tolist()]
+        return torch.cat([torch.arange(s, max(s, e - seq_len + 1), seq_len) for s, e in self.chunks.tolist()]
                          + [torch.zeros(0, dtype=torch.long)])
     def n_windows(self, seq_len:int) -> int: return len(self.starts(seq_len))
     def __repr__(self): return f'TokenPool({self.name!r}: {len(self.chunks)} chunks, {self.n_tokens:,} tokens)'

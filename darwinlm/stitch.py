@@ -47,13 +47,13 @@ def pruned_attention(ad:ModelAdapter, i:int, # block
     setattr(new, f.q, _rows(ad.proj(i, 'q'), rows))
     k, v = ad.proj(i, 'k'), ad.proj(i, 'v')
     if ad.gqa:
-        idx = kv_head_of(ad.n_heads, ad.n_kv_heads)[kept]
+        idx = kv_head_of(ad.n_heads, ad.n_kv_heads)[kept.cpu()].to(k.weight.device)
         for name, lin in ((f.k, k), (f.v, v)):
             setattr(new, name, GatherLinear(lin.weight.detach().clone(), None if lin.bias is None else lin.bias.detach().clone(), d, idx))
     else:
         setattr(new, f.k, _rows(k, rows)); setattr(new, f.v, _rows(v, rows))
     o = ad.proj(i, 'o')
-    setattr(new, f.o, _linear(o.weight[:, rows] if W_o is None else W_o.to(o.weight.dtype), o.bias))
+    setattr(new, f.o, _linear(o.weight[:, rows] if W_o is None else W_o.to(o.weight.device, o.weight.dtype), o.bias))
     new.num_key_value_groups = 1
     return new
 
@@ -66,7 +66,7 @@ def pruned_mlp(ad:ModelAdapter, i:int, kept:Tensor, W_down:Tensor|None) -> nn.Mo
         if name not in (f.gate, f.up, f.down): setattr(new, name, copy.deepcopy(m))  # activation
     setattr(new, f.gate, _rows(ad.proj(i, 'gate'), kept)); setattr(new, f.up, _rows(ad.proj(i, 'up'), kept))
     down = ad.proj(i, 'down')
-    setattr(new, f.down, _linear(down.weight[:, kept] if W_down is None else W_down.to(down.weight.dtype), down.bias))
+    setattr(new, f.down, _linear(down.weight[:, kept] if W_down is None else W_down.to(down.weight.device, down.weight.dtype), down.bias))
     if hasattr(new, 'intermediate_size'): new.intermediate_size = len(kept)
     return new
 
@@ -168,7 +168,8 @@ def structure_config(model:nn.Module):
             else: o['num_key_value_heads'] = nkv
         if nc and nc != ad.intermediate: o['intermediate_size'] = nc
         if o: per[i] = o
-    d = {k: v for k, v in model.config.to_dict().items() if k not in ('per_layer_config', 'auto_map', 'architectures')}
+    d = {k: v for k, v in model.config.to_dict().items() if k not in ('per_layer_config', 'auto_map', 'architectures', 'darwinlm_kv_index', 'skip',
+                                                                  'allow_global_per_layer_attribute_access')}
     cls = _modeling.CLASSES[ad.family.name]
     return type(model.config)(**d, per_layer_config=per or None, darwinlm_kv_index=None, skip=[],
                               allow_global_per_layer_attribute_access=True, architectures=[cls.__name__],
