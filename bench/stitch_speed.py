@@ -58,7 +58,7 @@ def main(prefill=512, prompt=128, new=32, repeat=5, levels=(2, 5, 8)):
         r['prefill_vs_flops'] = r['prefill_speedup']/r['flop_speedup']
     print(table(rows, ['model', 'params_m', 'flops_g', 'prefill_tok_s', 'prefill_speedup', 'flop_speedup', 'prefill_vs_flops', 'decode_tok_s', 'decode_speedup']))
     dev = 'cuda' if torch.cuda.is_available() else 'cpu'
-    print(f'saved {save(f"stitch_speed_{dev}", dict(model="SmolLM2-135M", prefill_tokens=prefill, prompt=prompt, new_tokens=new, rows=rows))}')
+    print(f'saved {save(f"stitch_speed_{dev}" + ("" if prefill == 512 else f"_{prefill}"), dict(model="SmolLM2-135M", prefill_tokens=prefill, prompt=prompt, new_tokens=new, rows=rows))}')
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__)
