@@ -6,7 +6,8 @@ prompt position is memory-bound work that pruning does not touch and serving doe
 speed-up is compared with the FLOP-count speed-up (blocks on every token, the output head on the
 last), the best a smaller model of the same architecture can do. Needs the SmolLM2 database; it is built into
 the cache if missing (a few minutes).
-Run: python bench/stitch_speed.py [--prefill 512] [--prompt 128] [--new 32] [--repeat 5]
+On a GPU the models run there (synchronised timings).
+Run: python bench/stitch_speed.py [--prefill 512] [--prompt 128] [--new 32] [--repeat 5] [--dtype float32|bfloat16]
 """
 import argparse, time, torch
 from harness import save, table
@@ -26,7 +27,7 @@ def prefill_flops(model, T):
     attn = sum(4 * ad.heads(i) * ad.head_dim * T * (T + 1) / 2 for i in range(ad.n_layers))
     return 2 * blocks * T + 2 * head + attn
 
-def main(prefill=512, prompt=128, new=32, repeat=5, levels=(2, 5, 8)):
+def main(prefill=512, prompt=128, new=32, repeat=5, levels=(2, 5, 8), dtype='float32'):
     dense, tok = load_smollm2()
     path = cache_dir()/'db-smollm2-64x512'
     if not (path/'manifest.json').exists() or not Database(path).complete:
@@ -36,7 +37,12 @@ def main(prefill=512, prompt=128, new=32, repeat=5, levels=(2, 5, 8)):
     g = torch.Generator().manual_seed(0)
     x = torch.randint(0, dense.config.vocab_size, (1, prefill), generator=g)
     p = torch.randint(0, dense.config.vocab_size, (1, prompt), generator=g)
+    dev = 'cuda' if torch.cuda.is_available() else 'cpu'
+    dtype = dict(float32=torch.float32, bfloat16=torch.bfloat16)[dtype]
     models = {'dense': dense} | {f'level {l}': stitch(dense, db, l) for l in levels}
+    models = {n: m.to(dev, dtype).eval() for n, m in models.items()}
+    x, p = x.to(dev), p.to(dev)
+    sync = torch.cuda.synchronize if dev == 'cuda' else (lambda: None)
     @torch.no_grad()
     def pf(m): m(x, use_cache=True, logits_to_keep=1)     # what generate() does for a prompt
     @torch.no_grad()
@@ -46,7 +52,7 @@ def main(prefill=512, prompt=128, new=32, repeat=5, levels=(2, 5, 8)):
     for _ in range(repeat):                                  # interleaved rounds: machine drift hits every model alike
         for n, m in models.items():
             for k, f in (('pf', pf), ('dec', dec)):
-                t = time.perf_counter(); f(m); times[n][k].append(time.perf_counter() - t)
+                sync(); t = time.perf_counter(); f(m); sync(); times[n][k].append(time.perf_counter() - t)
     med = lambda v: sorted(v)[len(v)//2]
     rows = [dict(model=n, params_m=num_params(m)/1e6, flops_g=prefill_flops(m, prefill)/1e9,
                  prefill_tok_s=prefill/med(times[n]['pf']), decode_tok_s=new/med(times[n]['dec'])) for n, m in models.items()]
@@ -57,11 +63,12 @@ def main(prefill=512, prompt=128, new=32, repeat=5, levels=(2, 5, 8)):
         r['decode_speedup'] = r['decode_tok_s']/ref['decode_tok_s']
         r['prefill_vs_flops'] = r['prefill_speedup']/r['flop_speedup']
     print(table(rows, ['model', 'params_m', 'flops_g', 'prefill_tok_s', 'prefill_speedup', 'flop_speedup', 'prefill_vs_flops', 'decode_tok_s', 'decode_speedup']))
-    dev = 'cuda' if torch.cuda.is_available() else 'cpu'
-    print(f'saved {save(f"stitch_speed_{dev}" + ("" if prefill == 512 else f"_{prefill}"), dict(model="SmolLM2-135M", prefill_tokens=prefill, prompt=prompt, new_tokens=new, rows=rows))}')
+    name = f'stitch_speed_{dev}' + ('' if prefill == 512 else f'_{prefill}') + ('' if dtype == torch.float32 else '_bf16')
+    print(f'saved {save(name, dict(model="SmolLM2-135M", prefill_tokens=prefill, prompt=prompt, new_tokens=new, dtype=str(dtype), rows=rows))}')
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('--prefill', type=int, default=512); ap.add_argument('--prompt', type=int, default=128)
     ap.add_argument('--new', type=int, default=32); ap.add_argument('--repeat', type=int, default=5)
+    ap.add_argument('--dtype', default='float32', choices=['float32', 'bfloat16'])
     main(**vars(ap.parse_args()))
