@@ -17,8 +17,8 @@ from .core import cache_dir, num_params, save_json, file_sha256
 
 # %% auto #0
 __all__ = ['FAMILIES', 'SMOLLM2_GGUF', 'Family', 'UnsupportedModelError', 'family_of', 'ModelAdapter', 'adapt', 'tiny_config',
-           'randomize_', 'tiny_model', 'kv_head_of', 'reference_logits', 'param_breakdown', 'plot_param_breakdown',
-           'load_gguf', 'smollm2_path', 'load_smollm2', 'truncate', 'load_model']
+           'randomize_', 'tiny_model', 'tiny_tokenizer', 'kv_head_of', 'reference_logits', 'param_breakdown',
+           'plot_param_breakdown', 'load_gguf', 'smollm2_path', 'load_smollm2', 'truncate', 'load_model']
 
 # %% ../nbs/01_models.ipynb #fb8053fd
 @dataclass(frozen=True)
@@ -199,6 +199,13 @@ def tiny_model(family:str='llama', # a key of `FAMILIES`
     cfg = tiny_config(family, gqa, **overrides)
     m = AutoModelForCausalLM.from_config(cfg, dtype=dtype)
     return randomize_(m, seed).eval()
+
+def tiny_tokenizer(n:int=256): # vocabulary: one token per character `chr(0)` .. `chr(n-1)`
+    "A character-level tokenizer for tiny models (no hub): token id = code point, `chr(0)` is EOS and padding."
+    from transformers import PreTrainedTokenizerFast
+    from tokenizers import Tokenizer, models, decoders
+    bt = Tokenizer(models.BPE()); bt.add_tokens([chr(i) for i in range(n)]); bt.decoder = decoders.Fuse()
+    return PreTrainedTokenizerFast(tokenizer_object=bt, eos_token='\x00', pad_token='\x00')
 
 # %% ../nbs/01_models.ipynb #a90b71bd
 def _rotate_half(x): 
