@@ -277,13 +277,8 @@ def _depth(criterion):
     def f(model, db, seqs, sparsity, **kw): return drop_levels(db, criterion(model, seqs, n_blocks_to_drop(sparsity, adapt(model).n_layers), **kw))
     return f
 
-def _uniform_level(db:Database, sparsity:float) -> int:
-    "The lowest uniform level that removes at least `sparsity` of the block parameters."
-    b, n = Budget(db, keep=1 - sparsity), len(db.modules)
-    return next((l for l in range(db.levels + 1) if b.size([l]*n) <= b.params), db.levels)
-
 BASELINES = dict(
-    uniform=lambda model, db, seqs, sparsity: uniform_levels(db, _uniform_level(db, sparsity)),
+    uniform=lambda model, db, seqs, sparsity: uniform_levels(db, Budget(db, keep=1 - sparsity).uniform_level()),
     ziplm=lambda model, db, seqs, sparsity, **kw: ziplm_levels(db, Budget(db, keep=1 - sparsity), **kw),
     shortgpt=_depth(lambda model, seqs, n, **kw: drop_lowest(block_influence(model, seqs, **kw), n)),
     shortened_ppl=_depth(lambda model, seqs, n, **kw: drop_lowest(ppl_importance(model, seqs, **kw), n)),

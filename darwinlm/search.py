@@ -49,10 +49,14 @@ class Budget:
         "Cost of `genome` (block parameters kept, by default)."
         return sum(self.table[m][l] for m, l in zip(self.modules, genome))
     def ok(self, genome:list[int]) -> bool: return self.params - self.slack <= self.size(genome) <= self.params
+    def uniform_level(self) -> int:
+        "The lowest level at which the uniform genome fits the budget."
+        n, L = len(self.modules), self.db.levels
+        return next((l for l in range(L + 1) if self.size([l]*n) <= self.params), L)
     def start(self) -> list[int]:
         "The search's starting point: the uniform genome just below the budget, filled up to it if needed."
-        n, L = len(self.modules), self.db.levels
-        g = next(([l]*n for l in range(L + 1) if self.size([l]*n) <= self.params), [L]*n)
+        n = len(self.modules)
+        g = [self.uniform_level()]*n
         moved = True
         while not self.ok(g) and moved:     # between two uniform levels: lower levels module by module
             moved = False
