@@ -14,8 +14,9 @@ from .eval import perplexity   # the third fitness, re-exported here: darwinlm.f
 __all__ = ['kl_exact', 'TopKTargets', 'topk_targets', 'kl_topk', 'target_bytes']
 
 # %% ../nbs/30_fitness.ipynb #fe7936fb
-def _logprobs(model, b):
-    lg = model(b, use_cache=False).logits
+def _logprobs(model, b, logits=None):
+    "Next-token log-probabilities in at least float32, from `model` or from given `logits`."
+    lg = model(b, use_cache=False).logits if logits is None else logits
     return lg.to(torch.promote_types(lg.dtype, torch.float32)).log_softmax(-1)
 
 @torch.no_grad()
@@ -77,8 +78,7 @@ def kl_topk(model:nn.Module, # pruned model
     tot, n = 0.0, 0
     for j, lo in enumerate(range(0, len(t.seqs), batch_size)):
         sl, ids = slice(lo, lo + batch_size), t.seqs[lo:lo + batch_size].to(dev)
-        lg = model(ids, use_cache=False).logits if logits is None else logits(j, ids)
-        lq = lg.to(torch.promote_types(lg.dtype, torch.float32)).log_softmax(-1)
+        lq = _logprobs(model, ids, None if logits is None else logits(j, ids))
         lp, rest = t.logp[sl].to(lq), t.rest[sl].to(lq)
         lqk = lq.gather(-1, t.idx[sl].to(dev).long())
         q_rest = _log1mexp(lqk.logsumexp(-1).clamp(max=-1e-12))
