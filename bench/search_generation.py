@@ -9,6 +9,7 @@ database's updated columns into full-size, zero-masked o_proj/down_proj weights;
 KL against the stored full-vocabulary dense log-probabilities; training-aware selection finetunes the
 masked full-size copy (so removed columns receive gradients).
 darwinlm: Stitcher (physically smaller modules switched in place, no copies), top-k dense targets,
+one-shot KL kept per (genome, window) and offspring restarted at their first changed block,
 finetuning in stitched form with Stitcher.restore.
 Model: random-init Llama, hidden 512, 8 layers, 8 heads, MLP 1376, vocab 8000, sequences of 256.
 Schedule: the paper's 16 offspring, survivors 8/4/2/1, fitness tokens 1024/2048/4096/8192; training

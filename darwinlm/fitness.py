@@ -72,19 +72,21 @@ def kl_topk(model:nn.Module, # pruned model
             t:TopKTargets, # dense targets
             batch_size:int=8,
             logits=None, # optional `logits(j, ids)`: the model's logits for batch `j` (e.g. from cached block states)
-           ) -> float: # mean per-token KL over the top-k + rest outcomes, in nats
+            per_seq:bool=False, # return one mean KL per sequence instead of the overall mean
+           ) -> float|list[float]: # mean per-token KL over the top-k + rest outcomes, in nats
     "KL(dense ‖ model) on the dense top-k tokens plus one bucket for the rest."
     dev = next(model.parameters()).device
-    tot, n = 0.0, 0
+    sums = []                                                  # summed KL of every sequence, in order
     for j, lo in enumerate(range(0, len(t.seqs), batch_size)):
         sl, ids = slice(lo, lo + batch_size), t.seqs[lo:lo + batch_size].to(dev)
         lq = _logprobs(model, ids, None if logits is None else logits(j, ids))
         lp, rest = t.logp[sl].to(lq), t.rest[sl].to(lq)
         lqk = lq.gather(-1, t.idx[sl].to(dev).long())
         q_rest = _log1mexp(lqk.logsumexp(-1).clamp(max=-1e-12))
-        tot += ((lp.exp() * (lp - lqk)).sum(-1) + torch.where(rest > -60, rest.exp() * (rest - q_rest), 0.)).sum().item()
-        n += lq.shape[0] * lq.shape[1]
-    return tot / n
+        kl = (lp.exp() * (lp - lqk)).sum(-1) + torch.where(rest > -60, rest.exp() * (rest - q_rest), 0.)
+        sums += kl.sum(-1).tolist()
+    T = t.seqs.shape[1]
+    return [v / T for v in sums] if per_seq else sum(sums) / (len(sums) * T)
 
 # %% ../nbs/30_fitness.ipynb #fabdfe77
 def target_bytes(tokens:int, vocab:int, k:int|None=None) -> int:
