@@ -2,7 +2,7 @@
 SmolLM2-135M build on this machine.
 
 Part 1 (same run, same model prefix, same calibration tokens, same Hessians):
-  reference: per block, forward with Hessian hooks, greedy OBS one column at a time on full-size
+  reference: per block, forward with Hessian hooks (full X^T X products), greedy OBS one column at a time on full-size
   matrices (bench/obs_speed.py's reference), a dense zero-padded matrix per level saved with
   torch.save, then a second forward of the block for the next block's inputs;
   darwinlm: build_database (one forward per block, compacted block OBS, kept columns in safetensors).
@@ -32,7 +32,7 @@ def reference_build(model, calib, out, levels=10, batch_size=8):
     for i in range(ad.n_layers):
         blk = ad.blocks[i]
         lins = {'attn': ad.proj(i, 'o'), 'mlp': ad.proj(i, 'down')}
-        with capture_hessians(lins) as hs:
+        with capture_hessians(lins, blocks=1) as hs:                      # the plain full product X^T X
             for x, kw in xs: run_block(blk, x, kw)                     # forward 1: Hessians
         for k, lin in lins.items():
             H, _ = hs[k].finalize(0.01)

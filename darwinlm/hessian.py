@@ -12,30 +12,45 @@ from fastcore.basics import patch
 # %% auto #0
 __all__ = ['Hessian', 'capture_hessians']
 
-# %% ../nbs/10_hessian.ipynb #b36ea345
+# %% ../nbs/10_hessian.ipynb #8ccfd753
 class Hessian:
     "Running H = 2/N · Σ x xᵀ of a layer's inputs; `add` batches, `reduce` across processes, then `finalize`."
     def __init__(self, n_in:int, # input features
-                 device='cpu', dtype=torch.float32):
-        self.H = torch.zeros(n_in, n_in, device=device, dtype=dtype)
-        self.n = 0
+                 device='cpu', dtype=torch.float32,
+                 blocks:int|None=None, # column groups of the symmetric product (None: n_in // 128, within 1..6)
+                ):
+        self._H = torch.zeros(n_in, n_in, device=device, dtype=dtype)
+        self.n, self._stale = 0, False
+        k = max(1, min(n_in, blocks if blocks is not None else min(6, n_in // 128)))
+        self.bounds = [round(i*n_in/k) for i in range(k + 1)]
+    @property
+    def H(self) -> Tensor:
+        "The accumulated H (the lower triangle mirrored from the upper one)."
+        if self._stale:
+            self._H.copy_(torch.triu(self._H) + torch.triu(self._H, 1).T); self._stale = False
+        return self._H
+    @H.setter
+    def H(self, v:Tensor): self._H, self._stale = v, False
     def add(self, x:Tensor): # [..., n_in] inputs of the layer
-        x = x.reshape(-1, x.shape[-1]).to(self.H.dtype)
+        x = x.reshape(-1, x.shape[-1]).to(self._H.dtype)
         b = x.shape[0]
         if b == 0: return
-        self.H.mul_(self.n/(self.n + b)).addmm_(x.T, x, alpha=2/(self.n + b))
+        self._H.mul_(self.n/(self.n + b))
+        for a, e in zip(self.bounds, self.bounds[1:]):      # block row [a, e) from the diagonal on
+            self._H[a:e, a:].addmm_(x[:, a:e].T, x[:, a:], alpha=2/(self.n + b))
         self.n += b
+        self._stale = len(self.bounds) > 2
 
 # %% ../nbs/10_hessian.ipynb #510b04c4
 @patch
 def reduce(self:Hessian):
     "Combine the running means of all ranks of the default process group (no-op without one)."
     if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1: return self
-    n = torch.tensor([float(self.n)], dtype=torch.float64, device=self.H.device)
+    n = torch.tensor([float(self.n)], dtype=torch.float64, device=self._H.device)
     S = self.H.to(torch.float64) * self.n
     dist.all_reduce(S); dist.all_reduce(n)
     self.n = int(n.item())
-    self.H = (S / max(self.n, 1)).to(self.H.dtype)
+    self.H = (S / max(self.n, 1)).to(self._H.dtype)
     return self
 
 # %% ../nbs/10_hessian.ipynb #b52701b1
@@ -55,9 +70,11 @@ def finalize(self:Hessian, rel_damp:float=0.01, # dampening, relative to the mea
 # %% ../nbs/10_hessian.ipynb #696e2014
 class capture_hessians:
     "Context manager: accumulate input Hessians of the given linear layers during forwards."
-    def __init__(self, layers:dict[str, nn.Linear], dtype=torch.float32):
+    def __init__(self, layers:dict[str, nn.Linear], dtype=torch.float32,
+                 blocks:int|None=None, # column groups of the symmetric product (see `Hessian`)
+                ):
         self.layers = layers
-        self.hessians = {k: Hessian(l.in_features, l.weight.device, dtype) for k, l in layers.items()}
+        self.hessians = {k: Hessian(l.in_features, l.weight.device, dtype, blocks) for k, l in layers.items()}
     def __enter__(self):
         self.handles = [l.register_forward_pre_hook(lambda m, a, k=k: self.hessians[k].add(a[0].detach()))
                         for k, l in self.layers.items()]
