@@ -7,9 +7,11 @@ speed-up is compared with the FLOP-count speed-up (blocks on every token, the ou
 last), the best a smaller model of the same architecture can do. Needs the SmolLM2 database; it is built into
 the cache if missing (a few minutes).
 On a GPU the models run there (synchronised timings).
-Run: python bench/stitch_speed.py [--prefill 512] [--prompt 128] [--new 32] [--repeat 5] [--dtype float32|bfloat16]
+Speed-ups are paired: dense and stitched times of the same round (models in a shuffled order), then
+the median over rounds, with the range over rounds next to it.
+Run: python bench/stitch_speed.py [--prefill 512] [--prompt 128] [--new 32] [--repeat 9] [--dtype float32|bfloat16]
 """
-import argparse, time, torch
+import argparse, random, time, torch
 from harness import save, table
 from darwinlm.core import cache_dir, num_params
 from darwinlm.models import load_smollm2, adapt
@@ -27,7 +29,7 @@ def prefill_flops(model, T):
     attn = sum(4 * ad.heads(i) * ad.head_dim * T * (T + 1) / 2 for i in range(ad.n_layers))
     return 2 * blocks * T + 2 * head + attn
 
-def main(prefill=512, prompt=128, new=32, repeat=5, levels=(2, 5, 8), dtype='float32'):
+def main(prefill=512, prompt=128, new=32, repeat=9, levels=(2, 5, 8), dtype='float32'):
     dense, tok = load_smollm2()
     path = cache_dir()/'db-smollm2-64x512'
     if not (path/'manifest.json').exists() or not Database(path).complete:
@@ -49,26 +51,32 @@ def main(prefill=512, prompt=128, new=32, repeat=5, levels=(2, 5, 8), dtype='flo
     def dec(m): m.generate(p, attention_mask=torch.ones_like(p), max_new_tokens=new, min_new_tokens=new, do_sample=False, pad_token_id=0)
     times = {n: dict(pf=[], dec=[]) for n in models}
     for m in models.values(): pf(m); dec(m)                   # warm-up
-    for _ in range(repeat):                                  # interleaved rounds: machine drift hits every model alike
-        for n, m in models.items():
+    order = list(models)
+    for i in range(repeat):                                  # interleaved rounds, in a new order each round:
+        random.Random(i).shuffle(order)                      # drift and position effects hit every model alike
+        for n in order:
             for k, f in (('pf', pf), ('dec', dec)):
-                sync(); t = time.perf_counter(); f(m); sync(); times[n][k].append(time.perf_counter() - t)
+                sync(); t = time.perf_counter(); f(models[n]); sync(); times[n][k].append(time.perf_counter() - t)
     med = lambda v: sorted(v)[len(v)//2]
     rows = [dict(model=n, params_m=num_params(m)/1e6, flops_g=prefill_flops(m, prefill)/1e9,
                  prefill_tok_s=prefill/med(times[n]['pf']), decode_tok_s=new/med(times[n]['dec'])) for n, m in models.items()]
     ref = rows[0]
-    for r in rows:
+    for r in rows:                                           # speed-ups paired within a round, then the median over rounds
+        pair = sorted(a/b for a, b in zip(times['dense']['pf'], times[r['model']]['pf']))
         r['flop_speedup'] = ref['flops_g']/r['flops_g']
-        r['prefill_speedup'] = r['prefill_tok_s']/ref['prefill_tok_s']
-        r['decode_speedup'] = r['decode_tok_s']/ref['decode_tok_s']
+        r['prefill_speedup'] = med(pair)
+        r['prefill_speedup_range'] = f'{pair[0]:.2f}-{pair[-1]:.2f}'
+        r['decode_speedup'] = med([a/b for a, b in zip(times['dense']['dec'], times[r['model']]['dec'])])
         r['prefill_vs_flops'] = r['prefill_speedup']/r['flop_speedup']
-    print(table(rows, ['model', 'params_m', 'flops_g', 'prefill_tok_s', 'prefill_speedup', 'flop_speedup', 'prefill_vs_flops', 'decode_tok_s', 'decode_speedup']))
+        r['prefill_vs_flops_range'] = f'{pair[0]/r["flop_speedup"]:.2f}-{pair[-1]/r["flop_speedup"]:.2f}'
+    print(table(rows, ['model', 'params_m', 'flops_g', 'prefill_tok_s', 'prefill_speedup', 'flop_speedup', 'prefill_vs_flops',
+                      'prefill_vs_flops_range', 'decode_tok_s', 'decode_speedup']))
     name = f'stitch_speed_{dev}' + ('' if prefill == 512 else f'_{prefill}') + ('' if dtype == torch.float32 else '_bf16')
     print(f'saved {save(name, dict(model="SmolLM2-135M", prefill_tokens=prefill, prompt=prompt, new_tokens=new, dtype=str(dtype), rows=rows))}')
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('--prefill', type=int, default=512); ap.add_argument('--prompt', type=int, default=128)
-    ap.add_argument('--new', type=int, default=32); ap.add_argument('--repeat', type=int, default=5)
+    ap.add_argument('--new', type=int, default=32); ap.add_argument('--repeat', type=int, default=9)
     ap.add_argument('--dtype', default='float32', choices=['float32', 'bfloat16'])
     main(**vars(ap.parse_args()))
