@@ -234,6 +234,7 @@ def evolve(model:nn.Module, # dense model
            costs:dict|None=None, # module -> cost per level (e.g. `latency_table`); default: parameters
            reuse:bool=True, # one-shot: reuse KL already computed for a genome and window, restart offspring at
                             # their first changed block (same results, less work)
+           state_mb:float=2048, # restarts: most MB of parent block states kept at once (windows beyond: full forwards)
           ) -> dict: # the final record (also in levels.json)
     "Evolutionary search for a level per module under the budget, checkpointed every generation."
     cfg, out = cfg or SearchConfig(), Path(out)
@@ -252,6 +253,8 @@ def evolve(model:nn.Module, # dense model
     gen0, parent, rng, memo = _start(out, cfg, db, budget, write=rank == 0)   # memo: genome -> {window: KL}
     kinds = [db.schedule.kinds[x] for x in db.modules]
     st, nblocks = Stitcher(model, db), adapt(model).n_layers
+    p0 = next(model.parameters())
+    per_window = nblocks * cfg.seq_len * model.config.hidden_size * p0.element_size()   # parent states of one window
     nsel = pool.n_windows(cfg.seq_len) if cfg.select_windows is None else min(cfg.select_windows, pool.n_windows(cfg.seq_len))
     if gen0 < cfg.generations:                                                   # (a finished run needs no targets)
         fit = topk_targets(model, sample(pool, nsel, cfg.seq_len, seed=cfg.seed*1_000_003 - 1), cfg.topk, cfg.batch_size,
@@ -272,24 +275,27 @@ def evolve(model:nn.Module, # dense model
             need = {j: [w for w in idx if w not in known.get(tuple(cands[j]), {})] for j in ours}
             first = {j: first_changed_block(db, cands[j], parent) for j in ours}
             mine, pnew, store, U = {}, {}, [], [w for w in idx if any(w in need[j] for j in ours)]
-            saves = sum(nblocks*len(need[j]) if cands[j] == parent else first[j]*len(need[j]) for j in ours)
+            U = U[:int(state_mb * 2**20 // per_window)]                # the windows whose states fit the cap
+            inU = set(U)
+            saves = sum((nblocks if cands[j] == parent else first[j]) * sum(w in inU for w in need[j]) for j in ours)
             captured = reuse and tseqs is None and U and saves > nblocks*len(U)    # the parent's states pay for themselves
             if captured:
                 pnew = dict(zip(U, kl_topk(st.set_levels(dict(zip(db.modules, parent))), fit[U], cfg.batch_size,
                                            logits=keep_block_states(st.model, store), per_seq=True)))
             at = {w: divmod(k, cfg.batch_size) for k, w in enumerate(U)}        # window -> (stored batch, row)
             for j in ours:
-                if not need[j]: continue
-                if captured and cands[j] == parent: mine[j] = {w: pnew[w] for w in need[j]}; continue
+                fast = [w for w in need[j] if captured and w in inU]    # restarted (or, for the parent, already scored)
+                slow = [w for w in need[j] if not (captured and w in inU)]
+                mine[j] = {w: pnew[w] for w in fast} if cands[j] == parent else {}
+                if cands[j] == parent and not slow or not need[j]: continue
                 off = st.set_levels(dict(zip(db.modules, cands[j])))
                 if tseqs is not None: finetune_(off, tseqs, cfg.lr, cfg.train_batch_size)
-                if captured:                                            # restart, one stored batch at a time
-                    mine[j] = {}
-                    for b in sorted({at[w][0] for w in need[j]}):
-                        ws = [w for w in need[j] if at[w][0] == b]
+                if cands[j] != parent:
+                    for b in sorted({at[w][0] for w in fast}):          # restart, one stored batch at a time
+                        ws = [w for w in fast if at[w][0] == b]
                         rs = restart_at(off, store, first[j], rows=(b, [at[w][1] for w in ws]))
                         mine[j].update(zip(ws, kl_topk(off, fit[ws], cfg.batch_size, logits=rs, per_seq=True)))
-                else: mine[j] = dict(zip(need[j], kl_topk(off, fit[need[j]], cfg.batch_size, per_seq=True)))
+                if slow: mine[j].update(zip(slow, kl_topk(off, fit[slow], cfg.batch_size, per_seq=True)))
                 if tseqs is not None: st.restore()
             del store
             vals = {tuple(c): dict(known.get(tuple(c), {})) for c in cands + [parent]}   # known + new, same on every rank
