@@ -140,12 +140,13 @@ def stitch_main(model:Param('HF id, local folder, .gguf file, or smollm2', str),
 # %% ../nbs/70_cli.ipynb #47d7edfa
 from .search import SearchConfig, evolve
 
-def run_search(model_src:str, db_path:str, out:str, cfg:SearchConfig, data:str|None=None, seed:int=0) -> dict:
+def run_search(model_src:str, db_path:str, out:str, cfg:SearchConfig, data:str|None=None, seed:int=0,
+               state_mb:float=2048) -> dict:
     "Load the model and its database, build the selection pool from `data`, run the search into `out`."
     model, tok = load_model(model_src)   # None or 'smollm2': the test bed
     db = Database(db_path, model)
     pools = make_pools(tok, data, seed=seed)
-    res = evolve(model, db, pools['select'], out, cfg, train_pool=pools['finetune'])
+    res = evolve(model, db, pools['select'], out, cfg, train_pool=pools['finetune'], state_mb=state_mb)
     print(f"{res['params']/1e6:.2f}M block parameters (budget {res['budget']/1e6:.2f}M), fitness {res['fitness']:.4f}; "
           f"levels in {Path(out)/'levels.json'}")
     return res
@@ -171,6 +172,7 @@ def search_main(model:Param('HF id, local folder, .gguf file, or smollm2', str),
                 lr:float=1e-5, # learning rate of the offspring finetune
                 batch_size:int=8, # sequences per forward
                 seed:int=0, # seed of mutations and token draws
+                state_mb:float=2048, # most MB of parent block states kept for restarts (0: no restarts)
                ):
     "Evolutionary search for a level per module under a budget."
     if level is None and keep is None and params is None: level = 5
@@ -179,7 +181,7 @@ def search_main(model:Param('HF id, local folder, .gguf file, or smollm2', str),
                             train_tokens=_ints(train_tokens) if train_tokens else None, lr=lr,
                             batch_size=batch_size, seed=seed, select_windows=select_windows or None)
     except ValueError as e: sys.exit(f'darwinlm-search: {e}')
-    try: run_search(model, db, out, cfg, data, seed)
+    try: run_search(model, db, out, cfg, data, seed, state_mb)
     except ValueError as e: sys.exit(f'darwinlm-search: {e}')
 
 # %% ../nbs/70_cli.ipynb #e710e8da
