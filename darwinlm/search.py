@@ -4,7 +4,7 @@
 
 # %% ../nbs/31_search.ipynb #cc41054d
 from __future__ import annotations
-import json, random, time
+import json, math, random, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
@@ -238,6 +238,7 @@ def evolve(model:nn.Module, # dense model
           ) -> dict: # the final record (also in levels.json)
     "Evolutionary search for a level per module under the budget, checkpointed every generation."
     cfg, out = cfg or SearchConfig(), Path(out)
+    if not state_mb >= 0: raise ValueError(f'state_mb must be >= 0 (or inf), got {state_mb}')
     budget = Budget(db, level=cfg.level, keep=cfg.keep, params=cfg.params, costs=costs)
     need = -(-max(cfg.tokens) // cfg.seq_len)
     if pool.n_windows(cfg.seq_len) < need:
@@ -275,7 +276,7 @@ def evolve(model:nn.Module, # dense model
             need = {j: [w for w in idx if w not in known.get(tuple(cands[j]), {})] for j in ours}
             first = {j: first_changed_block(db, cands[j], parent) for j in ours}
             mine, pnew, store, U = {}, {}, [], [w for w in idx if any(w in need[j] for j in ours)]
-            U = U[:int(state_mb * 2**20 // per_window)]                # the windows whose states fit the cap
+            U = U[:len(U) if math.isinf(state_mb) else int(state_mb * 2**20 // per_window)]   # the windows whose states fit
             inU = set(U)
             saves = sum((nblocks if cands[j] == parent else first[j]) * sum(w in inU for w in need[j]) for j in ours)
             captured = reuse and tseqs is None and U and saves > nblocks*len(U)    # the parent's states pay for themselves
