@@ -170,9 +170,9 @@ def keep_block_states(model:nn.Module, store:list):
         return lg
     return run
 
-def _rows(v, r:list[int], B:int):
+def _batch_rows(v, r:list[int], B:int):
     "Rows `r` of a captured block argument whose leading dimension is the batch (`B` sequences); other values as they are."
-    if isinstance(v, tuple): return tuple(_rows(x, r, B) for x in v)
+    if isinstance(v, tuple): return tuple(_batch_rows(x, r, B) for x in v)
     return v[r] if torch.is_tensor(v) and v.dim() > 0 and v.shape[0] == B and B > 1 else v
 
 def restart_at(model:nn.Module, store:list, i:int,
@@ -188,7 +188,7 @@ def restart_at(model:nn.Module, store:list, i:int,
         if r is not None and list(r) != list(range(B)): x = x[r]
         else: r = None
         for blk, (_, kw) in zip(blocks, store[b][i:]):
-            x = run_block(blk, x, kw if r is None else {k: _rows(v, r, B) for k, v in kw.items()})
+            x = run_block(blk, x, kw if r is None else {k: _batch_rows(v, r, B) for k, v in kw.items()})
         return head(norm(x))
     return run
 
@@ -254,8 +254,7 @@ def evolve(model:nn.Module, # dense model
     gen0, parent, rng, memo = _start(out, cfg, db, budget, write=rank == 0)   # memo: genome -> {window: KL}
     kinds = [db.schedule.kinds[x] for x in db.modules]
     st, nblocks = Stitcher(model, db), adapt(model).n_layers
-    p0 = next(model.parameters())
-    per_window = nblocks * cfg.seq_len * model.config.hidden_size * p0.element_size()   # parent states of one window
+    per_window = nblocks * cfg.seq_len * model.config.hidden_size * next(model.parameters()).element_size()  # parent states of a window
     nsel = pool.n_windows(cfg.seq_len) if cfg.select_windows is None else min(cfg.select_windows, pool.n_windows(cfg.seq_len))
     if gen0 < cfg.generations:                                                   # (a finished run needs no targets)
         fit = topk_targets(model, sample(pool, nsel, cfg.seq_len, seed=cfg.seed*1_000_003 - 1), cfg.topk, cfg.batch_size,
