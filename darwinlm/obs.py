@@ -71,11 +71,12 @@ def obs_prune(W:Tensor, # layer weight, out x in
             HQQ = Hi[Q][:, Q]
             S = torch.linalg.solve(HQQ, Wc[:, Q].T)               # [(H⁻¹)_QQ]⁻¹ W_Qᵀ
             err += 0.5 * (S.T * Wc[:, Q]).sum().item()            # this step's cost E_Q
-            Wc = Wc - S.T @ Hi[Q, :]
-            Hi = Hi - Hi[:, Q] @ torch.linalg.solve(HQQ, Hi[Q, :])
             keep = torch.ones(len(alive), dtype=torch.bool); keep[pick] = False
             K = cols(keep.nonzero().flatten())
-            Wc, Hi = Wc[:, K], Hi[K][:, K]
+            R = Hi.index_select(0, Q).index_select(1, K)          # (H⁻¹)_QK; the Q rows and columns are dropped,
+            C = Hi.index_select(1, Q).index_select(0, K)          # (H⁻¹)_KQ  so only the kept part is updated
+            Wc = Wc.index_select(1, K).addmm_(S.T, R, alpha=-1)
+            Hi = Hi.index_select(0, K).index_select(1, K).addmm_(C, torch.linalg.solve(HQQ, R), alpha=-1)
             removed += alive[pick].tolist(); alive = alive[keep]
         res.kept[target], res.weights[target], res.errors[target] = alive.clone(), Wc.clone(), err
     res.removed = torch.tensor(removed, dtype=torch.long)
