@@ -10,6 +10,9 @@ Part 2: the whole SmolLM2-135M database (all 30 blocks): build time, peak memory
   disk relative to one dense matrix per level in the same dtype.
 Each build runs in its own subprocess so that its peak resident memory is its own.
 Part 1 runs at two calibration sizes (16 and 64 sequences), since only the OBS share of the work differs.
+Its third row at each size, `shared`, is the work no OBS speed-up removes: one forward per block with darwinlm's
+Hessian accumulation, feeding the next block (no OBS, nothing saved). `bound` = reference time / that: the most
+any pipeline that runs each block forward once and accumulates the Hessians this way could reach.
 Run: python bench/database_build.py [--prefix-blocks 4] [--seqs 64] [--seq-len 512]
 """
 import argparse, json, os, resource, shutil, subprocess, sys, tempfile, time
@@ -44,6 +47,19 @@ def reference_build(model, calib, out, levels=10, batch_size=8):
                 torch.save(W.clone(), out/f'{ad.name(i, k)}.level{lvl}.pt')
         xs = [(run_block(blk, x, kw), kw) for x, kw in xs]              # forward 2: next inputs
 
+@torch.no_grad()
+def shared_walk(model, calib, batch_size=8):
+    "One forward per block with darwinlm's (symmetric) Hessian accumulation, feeding the next block; nothing else."
+    from darwinlm.models import adapt
+    from darwinlm.hessian import capture_hessians
+    from darwinlm.database import first_block_inputs, run_block
+    ad = adapt(model)
+    xs = [first_block_inputs(model, b) for b in calib.split(batch_size)]
+    for i in range(ad.n_layers):
+        with capture_hessians({'attn': ad.proj(i, 'o'), 'mlp': ad.proj(i, 'down')}) as hs:
+            xs = [(run_block(ad.blocks[i], x, kw), kw) for x, kw in xs]
+        for h in hs.values(): h.finalize(0.01)
+
 def child(which, n_layers, seqs, seq_len, out):
     from darwinlm.models import load_smollm2
     from darwinlm.database import build_database, DatabaseConfig, Database
@@ -51,6 +67,7 @@ def child(which, n_layers, seqs, seq_len, out):
     calib = _calib(tok, seqs, seq_len)
     t = time.perf_counter()
     if which == 'reference': reference_build(model, calib, Path(out))
+    elif which == 'shared': shared_walk(model, calib); Path(out).mkdir(parents=True, exist_ok=True)
     else: build_database(model, calib, out, DatabaseConfig(), calib_desc=f'{seqs}x{seq_len} tokens of the embedded corpus (calib pool)')
     secs = time.perf_counter() - t
     disk = sum(p.stat().st_size for p in Path(out).iterdir() if p.suffix in ('.pt', '.safetensors'))
@@ -70,11 +87,12 @@ def main(prefix_blocks=4, seqs=64, seq_len=512, full_out=None, cmp_seqs=(16, 64)
     tmp = Path(tempfile.mkdtemp())
     cmp_rows = []
     for n in cmp_seqs:        # the shared forward + Hessian cost grows with calibration size; OBS does not
-        rows = [run_child(w, prefix_blocks, n, seq_len, tmp/f'{w}{n}') | dict(calib=f'{n}x{seq_len}') for w in ('reference', 'darwinlm')]
-        for r in rows: r['speedup'] = rows[0]['seconds']/r['seconds']; r['disk_vs_reference'] = r['disk_bytes']/rows[0]['disk_bytes']
+        rows = [run_child(w, prefix_blocks, n, seq_len, tmp/f'{w}{n}') | dict(calib=f'{n}x{seq_len}') for w in ('reference', 'darwinlm', 'shared')]
+        for r in rows[:2]: r['speedup'] = rows[0]['seconds']/r['seconds']; r['disk_vs_reference'] = r['disk_bytes']/rows[0]['disk_bytes']
+        rows[2]['bound'] = rows[0]['seconds']/rows[2]['seconds']
         cmp_rows += rows
     print(f'Part 1: first {prefix_blocks} blocks')
-    print(table(cmp_rows, ['which', 'calib', 'blocks', 'seconds', 'speedup', 'peak_rss_mb', 'disk_bytes', 'disk_vs_reference']))
+    print(table(cmp_rows, ['which', 'calib', 'blocks', 'seconds', 'speedup', 'bound', 'peak_rss_mb', 'disk_bytes', 'disk_vs_reference']))
     full_out = Path(full_out or tmp/'full')
     if full_out.exists(): shutil.rmtree(full_out)
     full = run_child('darwinlm', 0, seqs, seq_len, full_out)
