@@ -18,6 +18,13 @@ tokens scaled down 100x from the paper's 10K/50K/100K/200K to fit a CPU.
 The two alternate generation by generation (naive generation g, then darwinlm's generation g, resumed
 from its run folder), so that machine drift hits both alike; the speed-up is total time over total
 time, with the per-generation ratios next to it.
+The bound: the naive loop's replay also counts forward FLOPs (products: 2 per kept weight per token; causal
+attention scores; the output head; a finetuning step counts 3 forwards) of the naive loop and of the least work any
+implementation of the same selection must do: every offspring on every window it has not met yet (the kept-score rule
+of `evolve`), from its first changed block on, with the parent's block states taken as free. `flop_ratio` = naive
+FLOPs / least FLOPs; `naive_gflop_s` and `darwinlm_least_gflop_s` are each side's FLOPs (darwinlm: the least work,
+although it does more) over its measured time. speed-up = flop_ratio x darwinlm_least_gflop_s / naive_gflop_s: any
+speed-up beyond the FLOP ratio must come from running the same FLOPs at a higher rate than the naive loop.
 Run: python bench/search_generation.py [--train-scale 0.01] [--generations 3]
 """
 import argparse, tempfile, time, random
@@ -32,11 +39,23 @@ from darwinlm.data import split_stream, sample
 from darwinlm.fitness import topk_targets
 from darwinlm.database import build_database, Database, DatabaseConfig
 from darwinlm.stitch import masked_model
-from darwinlm.search import SearchConfig, evolve, Budget, mutate, finetune_, read_history
+from darwinlm.search import SearchConfig, evolve, Budget, mutate, finetune_, read_history, first_changed_block
 
-def naive_generations(model, db, pool, tpool, cfg):
+def window_flops(db, c, genome, T, start=0):
+    "Forward FLOPs of one T-token window for `genome` (model config `c`), from block `start` on (the output head included)."
+    f = 0
+    hd = getattr(c, 'head_dim', None) or c.hidden_size // c.num_attention_heads
+    for m, l in zip(db.modules, genome):
+        if int(m.split('.')[-2]) < start: continue
+        f += 2 * T * db.schedule.params[m][l]                                              # the module's products
+        if db.schedule.kinds[m] == 'attn':                                                 # QK^T and AV, causal half
+            f += 2 * T * T * (c.num_attention_heads - db.schedule.counts[m][l]) * hd
+    return f + 2 * T * c.hidden_size * c.vocab_size
+
+def naive_generations(model, db, pool, tpool, cfg, flops):
     """The naive loop (same mutation, selection and token draws as evolve), one generation per `next()`:
-    first the seconds of the one-time dense pass, then the seconds of each generation."""
+    first the seconds of the one-time dense pass, then the seconds of each generation. Appends to `flops`
+    (naive, least scoring, least finetuning) FLOP counts per generation (see the module docstring)."""
     t = time.perf_counter()
     budget = Budget(db, level=cfg.level)
     kinds = [db.schedule.kinds[m] for m in db.modules]
@@ -44,8 +63,11 @@ def naive_generations(model, db, pool, tpool, cfg):
     fset = sample(pool, cfg.select_windows, cfg.seq_len, seed=cfg.seed*1_000_003 - 1)
     with torch.no_grad(): dense_lp = torch.cat([model(b).logits.log_softmax(-1) for b in fset.split(cfg.batch_size)])  # full vocabulary, kept
     yield time.perf_counter() - t
+    dense, T = [0]*len(db.modules), cfg.seq_len
+    kept = {}                                                                  # genome -> windows met (evolve's kept scores)
     for gen in range(cfg.generations):
         t = time.perf_counter()
+        fn = fl = ft = 0
         seen = {tuple(parent)}
         cands = [mutate(parent, kinds, db.levels, budget, rng, seen) for _ in range(cfg.offspring)]
         for s, (surv, tok) in enumerate(zip(cfg.survivors, cfg.tokens)):
@@ -54,6 +76,15 @@ def naive_generations(model, db, pool, tpool, cfg):
             seqs, lp = fset[pick], dense_lp[pick]
             tseqs = None if cfg.train_tokens is None else \
                 sample(tpool, -(-cfg.train_tokens[s] // cfg.seq_len), cfg.seq_len, seed=cfg.seed*1_000_003 + gen*101 + s + 50)
+            for c in cands:                                                    # FLOP accounting (not timed work)
+                ntr = 0 if tseqs is None else len(tseqs)
+                fn += (3*ntr + len(pick)) * window_flops(db, model.config, dense, T)
+                if tseqs is None:
+                    new = [w for w in pick.tolist() if w not in kept.setdefault(tuple(c), set())]
+                    kept[tuple(c)].update(new)
+                    i = 0 if c == parent else first_changed_block(db, c, parent)
+                    fl += len(new) * window_flops(db, model.config, c, T, start=i)
+                else: fl, ft = fl + len(pick) * window_flops(db, model.config, c, T), ft + 3*ntr * window_flops(db, model.config, c, T)
             scores = []
             for c in cands:
                 m = masked_model(model, db, dict(zip(db.modules, c)))          # deep copy + zero-masked full-size weights
@@ -64,6 +95,8 @@ def naive_generations(model, db, pool, tpool, cfg):
             order = sorted(range(len(cands)), key=lambda i: (scores[i], i))[:surv]
             cands = [cands[i] for i in order]
         parent = cands[0]
+        kept = {tuple(parent): kept.get(tuple(parent), set())}
+        flops.append((fn, fl, ft))
         yield time.perf_counter() - t
 
 def main(train_scale=0.01, level=5, generations=3):
@@ -78,7 +111,8 @@ def main(train_scale=0.01, level=5, generations=3):
     rows = []
     for mode, tt in (('one-shot', None), ('training-aware', tuple(int(t*train_scale) for t in (10_000, 50_000, 100_000, 200_000)))):
         cfg = SearchConfig(level=level, generations=generations, seq_len=256, train_tokens=tt, topk=64, select_windows=64)
-        naive = naive_generations(model, db, pools['select'], pools['finetune'], cfg)
+        flops = []
+        naive = naive_generations(model, db, pools['select'], pools['finetune'], cfg, flops)
         tnd = next(naive)
         t = time.perf_counter()
         topk_targets(model, sample(pools['select'], cfg.select_windows, cfg.seq_len, seed=cfg.seed*1_000_003 - 1), cfg.topk, cfg.batch_size)
@@ -88,11 +122,15 @@ def main(train_scale=0.01, level=5, generations=3):
             tn.append(next(naive))                           # (darwinlm resumes its run folder for one more generation;
             evolve(model, db, pools['select'], tmp/mode, replace(cfg, generations=g), train_pool=pools['finetune'])
             td.append(read_history(tmp/mode)[-1]['seconds'])  #  its own per-generation time, dense targets excluded)
-        pair = sorted(a/b for a, b in zip(tn, td))
+        pair = [a/b for a, b in zip(tn, td)]                   # in generation order
         rows.append(dict(mode=mode, train_tokens=str(tt), naive_dense_s=tnd, darwinlm_dense_s=tdd, naive_s_per_gen=sum(tn)/generations,
-                         darwinlm_s_per_gen=sum(td)/generations, speedup=sum(tn)/sum(td), speedup_per_gen=' '.join(f'{x:.2f}' for x in pair)))
+                         darwinlm_s_per_gen=sum(td)/generations, speedup=sum(tn)/sum(td), speedup_per_gen=' '.join(f'{x:.2f}' for x in pair),
+                         naive_tflop_per_gen=sum(f[0] for f in flops)/generations/1e12,
+                         least_tflop_per_gen=sum(f[1] + f[2] for f in flops)/generations/1e12,
+                         flop_ratio=sum(f[0] for f in flops)/sum(f[1] + f[2] for f in flops),
+                         naive_gflop_s=sum(f[0] for f in flops)/sum(tn)/1e9, darwinlm_least_gflop_s=sum(f[1] + f[2] for f in flops)/sum(td)/1e9))
     print(table(rows, ['mode', 'train_tokens', 'naive_dense_s', 'darwinlm_dense_s', 'naive_s_per_gen', 'darwinlm_s_per_gen', 'speedup',
-                      'speedup_per_gen']))
+                      'speedup_per_gen', 'flop_ratio', 'naive_gflop_s', 'darwinlm_least_gflop_s']))
     print(f'saved {save("search_generation", dict(model="random Llama 512x8, MLP 1376, vocab 8000", level=level, generations=generations, select_windows=64, rows=rows))}')
 
 if __name__ == '__main__':
