@@ -13,9 +13,12 @@ Part 1 runs at two calibration sizes (16 and 64 sequences), since only the OBS s
 Its third row at each size, `shared`, is the work no OBS speed-up removes: one forward per block with darwinlm's
 Hessian accumulation, feeding the next block (no OBS, nothing saved). `bound` = reference time / that: the most
 any pipeline that runs each block forward once and accumulates the Hessians this way could reach.
-Run: python bench/database_build.py [--prefix-blocks 4] [--seqs 64] [--seq-len 512]
+Part 1 runs `--rounds` rounds (default 3) of the three builds in a shuffled order; speed-ups and bounds are paired
+within a round and the median over rounds is reported, with every round's value next to it (this machine's speed
+drifts by 20-30% between minutes).
+Run: python bench/database_build.py [--prefix-blocks 4] [--seqs 64] [--seq-len 512] [--rounds 3]
 """
-import argparse, json, os, resource, shutil, subprocess, sys, tempfile, time
+import argparse, json, os, random, resource, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import torch
 from harness import save, table
@@ -83,16 +86,32 @@ def run_child(which, n_layers, seqs, seq_len, out):
     if p.returncode: sys.exit(p.stderr[-3000:])
     return json.loads(next(l for l in p.stdout.splitlines() if l.startswith('RESULT '))[7:])
 
-def main(prefix_blocks=4, seqs=64, seq_len=512, full_out=None, cmp_seqs=(16, 64)):
+def main(prefix_blocks=4, seqs=64, seq_len=512, full_out=None, cmp_seqs=(16, 64), rounds=3):
     tmp = Path(tempfile.mkdtemp())
     cmp_rows = []
     for n in cmp_seqs:        # the shared forward + Hessian cost grows with calibration size; OBS does not
-        rows = [run_child(w, prefix_blocks, n, seq_len, tmp/f'{w}{n}') | dict(calib=f'{n}x{seq_len}') for w in ('reference', 'darwinlm', 'shared')]
-        for r in rows[:2]: r['speedup'] = rows[0]['seconds']/r['seconds']; r['disk_vs_reference'] = r['disk_bytes']/rows[0]['disk_bytes']
-        rows[2]['bound'] = rows[0]['seconds']/rows[2]['seconds']
+        runs = {w: [] for w in ('reference', 'darwinlm', 'shared')}
+        for k in range(rounds):                             # rounds in a shuffled order; ratios paired within a round
+            order = list(runs); random.Random(k).shuffle(order)
+            for w in order:
+                shutil.rmtree(tmp/f'{w}{n}', ignore_errors=True)
+                runs[w].append(run_child(w, prefix_blocks, n, seq_len, tmp/f'{w}{n}'))
+        med = lambda v: sorted(v)[len(v)//2]
+        ref = [r['seconds'] for r in runs['reference']]
+        rows = []
+        for w, rs in runs.items():
+            r = dict(rs[-1]) | dict(calib=f'{n}x{seq_len}', seconds=med([x['seconds'] for x in rs]),
+                                    seconds_runs=' '.join(f'{x["seconds"]:.1f}' for x in rs))
+            ratio = [a/x['seconds'] for a, x in zip(ref, rs)]
+            if w == 'shared': r['bound'], r['bound_runs'] = med(ratio), ' '.join(f'{x:.2f}' for x in ratio)
+            else:
+                r['speedup'], r['speedup_runs'] = med(ratio), ' '.join(f'{x:.2f}' for x in ratio)
+                r['disk_vs_reference'] = r['disk_bytes']/runs['reference'][-1]['disk_bytes']
+            rows.append(r)
         cmp_rows += rows
     print(f'Part 1: first {prefix_blocks} blocks')
-    print(table(cmp_rows, ['which', 'calib', 'blocks', 'seconds', 'speedup', 'bound', 'peak_rss_mb', 'disk_bytes', 'disk_vs_reference']))
+    print(table(cmp_rows, ['which', 'calib', 'blocks', 'seconds', 'seconds_runs', 'speedup', 'speedup_runs', 'bound', 'bound_runs',
+                           'peak_rss_mb', 'disk_bytes', 'disk_vs_reference']))
     full_out = Path(full_out or tmp/'full')
     if full_out.exists(): shutil.rmtree(full_out)
     full = run_child('darwinlm', 0, seqs, seq_len, full_out)
@@ -105,7 +124,7 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('--prefix-blocks', type=int, default=4); ap.add_argument('--seqs', type=int, default=64)
     ap.add_argument('--seq-len', type=int, default=512); ap.add_argument('--out', default=None)
-    ap.add_argument('--child', default=None)
+    ap.add_argument('--child', default=None); ap.add_argument('--rounds', type=int, default=3)
     a = ap.parse_args()
     if a.child: child(a.child, a.prefix_blocks, a.seqs, a.seq_len, a.out)
-    else: main(a.prefix_blocks, a.seqs, a.seq_len, a.out)
+    else: main(a.prefix_blocks, a.seqs, a.seq_len, a.out, rounds=a.rounds)
