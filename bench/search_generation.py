@@ -67,7 +67,7 @@ def naive_generations(model, db, pool, tpool, cfg, flops):
     kept = {}                                                                  # genome -> windows met (evolve's kept scores)
     for gen in range(cfg.generations):
         t = time.perf_counter()
-        fn = fl = ft = 0
+        fn = fl = ft = acct = 0                                               # acct: accounting time, left out
         seen = {tuple(parent)}
         cands = [mutate(parent, kinds, db.levels, budget, rng, seen) for _ in range(cfg.offspring)]
         for s, (surv, tok) in enumerate(zip(cfg.survivors, cfg.tokens)):
@@ -76,7 +76,8 @@ def naive_generations(model, db, pool, tpool, cfg, flops):
             seqs, lp = fset[pick], dense_lp[pick]
             tseqs = None if cfg.train_tokens is None else \
                 sample(tpool, -(-cfg.train_tokens[s] // cfg.seq_len), cfg.seq_len, seed=cfg.seed*1_000_003 + gen*101 + s + 50)
-            for c in cands:                                                    # FLOP accounting (not timed work)
+            ta = time.perf_counter()
+            for c in cands:                                                    # FLOP accounting
                 ntr = 0 if tseqs is None else len(tseqs)
                 fn += (3*ntr + len(pick)) * window_flops(db, model.config, dense, T)
                 if tseqs is None:
@@ -85,6 +86,7 @@ def naive_generations(model, db, pool, tpool, cfg, flops):
                     i = 0 if c == parent else first_changed_block(db, c, parent)
                     fl += len(new) * window_flops(db, model.config, c, T, start=i)
                 else: fl, ft = fl + len(pick) * window_flops(db, model.config, c, T), ft + 3*ntr * window_flops(db, model.config, c, T)
+            acct += time.perf_counter() - ta
             scores = []
             for c in cands:
                 m = masked_model(model, db, dict(zip(db.modules, c)))          # deep copy + zero-masked full-size weights
@@ -97,7 +99,7 @@ def naive_generations(model, db, pool, tpool, cfg, flops):
         parent = cands[0]
         kept = {tuple(parent): kept.get(tuple(parent), set())}
         flops.append((fn, fl, ft))
-        yield time.perf_counter() - t
+        yield time.perf_counter() - t - acct
 
 def main(train_scale=0.01, level=5, generations=3):
     torch.manual_seed(0)
