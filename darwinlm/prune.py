@@ -12,7 +12,7 @@ from .core import save_json, load_json, num_params
 from .models import load_model, adapt
 from .data import make_pools, sample, windows
 from .database import DatabaseConfig, build_database, Database
-from .search import SearchConfig, Budget, evolve, plot_search
+from .search import SearchConfig, Budget, evolve, plot_search, plot_moves
 from .stitch import stitch, save_stitched, plot_allocation
 from .train import TrainConfig, post_train
 from .eval import perplexity, evaluate_suite, suite_shots, comparison_table
@@ -22,7 +22,7 @@ __all__ = ['SCHEDULES', 'PruneConfig', 'run_prune']
 
 # %% ../nbs/65_prune.ipynb #cdd266aa
 SCHEDULES = dict(
-    cpu=dict(db_seqs=32, db_seq_len=256, generations=30, offspring=4, survivors=(2, 1), tokens=(256, 1024), seq_len=128,
+    cpu=dict(db_seqs=32, db_seq_len=256, generations=50, offspring=8, survivors=(2, 1), tokens=(256, 1024), seq_len=128,
              train_tokens=None, post_tokens=16*8*128, post_seq_len=128, post_batch_size=8, post_lr=2e-4, tasks=None, limit=None),
     paper=dict(db_seqs=128, db_seq_len=2048, generations=200, offspring=16, survivors=(8, 4, 2, 1), tokens=(1024, 2048, 4096, 8192),
                seq_len=512, train_tokens=(10_000, 50_000, 100_000, 200_000), post_tokens=100_000_000, post_seq_len=2048,
@@ -95,13 +95,14 @@ def _stage(name:str):
     return time.perf_counter()
 
 # %% ../nbs/65_prune.ipynb #47139ed6
-def _evaluate(models:dict, tok, ev:torch.Tensor, cfg:PruneConfig, out:Path) -> dict:
-    "Parameters, held-out perplexity and (optionally) the suite of each model; cached per model in eval.json."
+def _evaluate(models:dict, tok, ev:torch.Tensor, cfg:PruneConfig, out:Path, ev_in:torch.Tensor|None=None) -> dict:
+    "Parameters, held-out perplexity (in domain too, with `ev_in`) and optionally the suite of each model; cached in eval.json."
     f = out/'eval.json'
     rec = load_json(f) if f.exists() else {}
     for label, m in models.items():
         if label in rec: continue
         r = dict(params=num_params(m), perplexity=perplexity(m, ev, desc=f'perplexity: {label}'))
+        if ev_in is not None: r['perplexity_in'] = perplexity(m, ev_in, desc=f'in-domain perplexity: {label}')
         if cfg.tasks: r['suite'] = evaluate_suite(m, tok, suite_shots(cfg.tasks), cfg.limit)
         rec[label] = r; save_json(rec, f)
     return rec
@@ -109,19 +110,22 @@ def _evaluate(models:dict, tok, ev:torch.Tensor, cfg:PruneConfig, out:Path) -> d
 def _report(out:Path, cfg:PruneConfig, rec:dict, res:dict, pruned, uniform, search:Path) -> str:
     "report.md and report.png of a finished run."
     import matplotlib.pyplot as plt
-    fig = plt.figure(figsize=(11, 6.5))
-    gs = fig.add_gridspec(2, 2)
-    plot_search(search, axs=[fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[0, 1])])
-    ax = fig.add_subplot(gs[1, :])
+    fig = plt.figure(figsize=(13, 9))
+    gs = fig.add_gridspec(3, 6)
+    plot_search(search, axs=[fig.add_subplot(gs[0, 2*k:2*k + 2]) for k in range(3)])
+    plot_moves(search, axs=[fig.add_subplot(gs[1, :3]), fig.add_subplot(gs[1, 3:])])
+    ax = fig.add_subplot(gs[2, :])
     plot_allocation(pruned, ax=ax, title=f'DarwinLM allocation (level {cfg.level} budget); uniform keeps '
                     f'{adapt(uniform).heads(0)}/{adapt(uniform).n_heads} heads, {adapt(uniform).channels(0)}/{adapt(uniform).intermediate} channels per block')
     fig.tight_layout(); fig.savefig(out/'report.png', dpi=110); plt.close(fig)
     table = comparison_table(rec)
+    ppl = (f"PPL: perplexity on 16 windows of 256 tokens of held-out text "
+           f"({'10% of the data' if cfg.data else 'Persuasion, a source never trained on'})"
+           + ('; PPL in-domain: on 16 windows of the held-out Wikipedia articles' if cfg.data is None else '') + '. ')
     md = (f"# DarwinLM run: {cfg.model or 'SmolLM2-135M (offline test bed)'}\n\n"
           f"Target: the size of the uniform level-{cfg.level} model; schedule `{cfg.schedule}`; data: {cfg.data or 'embedded corpus'}.\n"
           f"Block parameters kept: {res['params']/1e6:.2f}M of {res['dense_params']/1e6:.2f}M (budget {res['budget']/1e6:.2f}M).\n\n"
-          f"{table}\n\nPPL: perplexity on 16 windows of 256 tokens of held-out text ({cfg.data and '10% of the data' or 'Persuasion, never trained on'}). "
-          f"Post-trained rows: {cfg.post_tokens:,} tokens, KD weight {cfg.kd}.\n\n![report](report.png)\n\n"
+          f"{table}\n\n{ppl}Post-trained rows: {cfg.post_tokens:,} tokens, KD weight {cfg.kd}.\n\n![report](report.png)\n\n"
           f"Artifacts: `db/` (database), `search/` (history, levels.json), `pruned/` (stitched model)"
           + (", `trained/` (post-trained model), `train/` (log)" if cfg.post_tokens else '') + ".\n")
     (out/'report.md').write_text(md)
@@ -162,6 +166,7 @@ def run_prune(cfg:PruneConfig, # the run
     _check_config(out, cfg)
     pools = make_pools(tok, cfg.data, seed=cfg.seed)
     ev = windows(pools['eval'], 256, limit=16)
+    ev_in = windows(pools['eval_in'], 256, limit=16) if 'eval_in' in pools else None
     targets = [*cfg.stages, cfg.level]
     cur, db0 = dense, None
     for k, lvl in enumerate(targets):
@@ -178,7 +183,7 @@ def run_prune(cfg:PruneConfig, # the run
     models = {'dense': dense, f'uniform level {cfg.level}': uniform, name: pruned}
     if trained is not None: models[f'{name} + post-train'] = trained
     _stage('evaluate')
-    rec = _evaluate(models, tok, ev, cfg, out)
+    rec = _evaluate(models, tok, ev, cfg, out, ev_in)
     _report(out, cfg, rec, res, pruned, uniform, sd/'search')
     print(comparison_table(rec))
     print(f'report: {out/"report.md"} ({(time.perf_counter() - t00)/60:.1f} min this call)')
