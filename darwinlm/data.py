@@ -11,8 +11,9 @@ import torch
 from .core import generator
 
 # %% auto #0
-__all__ = ['DEFAULT_CORPUS', 'FINEWEB_EDU', 'DEFAULT_FRACTIONS', 'unwrap', 'default_texts', 'read_texts', 'hf_texts',
-           'shared_data_dir', 'load_texts', 'tokenize', 'TokenPool', 'windows', 'sample', 'split_stream', 'make_pools']
+__all__ = ['DEFAULT_CORPUS', 'WIKI_HELDOUT', 'FINEWEB_EDU', 'DEFAULT_FRACTIONS', 'unwrap', 'default_texts', 'read_texts',
+           'hf_texts', 'shared_data_dir', 'load_texts', 'tokenize', 'TokenPool', 'windows', 'sample', 'split_stream',
+           'make_pools']
 
 # %% ../nbs/02_data.ipynb #ca50550f
 def _package_data() -> Path:
@@ -25,13 +26,23 @@ def unwrap(text:str) -> str:
     return '\n\n'.join(' '.join(l.strip() for l in p.splitlines() if l.strip()) for p in paras if p.strip())
 
 # %% ../nbs/02_data.ipynb #2b9299ef
-DEFAULT_CORPUS = dict(train='pride_and_prejudice.txt.gz', heldout='persuasion.txt.gz')
+DEFAULT_CORPUS = dict(wikipedia='wikipedia_sample.jsonl.gz', train='pride_and_prejudice.txt.gz', heldout='persuasion.txt.gz')
+WIKI_HELDOUT = 8        # every 8th Wikipedia article, from the 4th on, is the in-domain held-out split
 
-def default_texts(split:str='train', # 'train' (calibration/selection/finetuning) or 'heldout'
+def _corpus_file(name:str) -> list[str]:
+    raw = gzip.decompress((_package_data()/name).read_bytes()).decode('utf-8')
+    if name.endswith('.jsonl.gz'): return [json.loads(l)['text'] for l in raw.splitlines() if l.strip()]
+    return [unwrap(raw)]
+
+def default_texts(split:str='train', # 'train', 'heldout' (a novel never trained on) or 'heldout_in' (held-out articles)
                  ) -> list[str]:
-    "The embedded public-domain corpus: one novel per split, as a single document."
-    if split not in DEFAULT_CORPUS: raise ValueError(f"split must be one of {list(DEFAULT_CORPUS)}, got {split!r}")
-    return [unwrap(gzip.decompress((_package_data()/DEFAULT_CORPUS[split]).read_bytes()).decode('utf-8'))]
+    "The embedded corpus: Wikipedia articles and Austen novels, split into disjoint documents."
+    if split not in ('train', 'heldout', 'heldout_in'):
+        raise ValueError(f"split must be one of ['train', 'heldout', 'heldout_in'], got {split!r}")
+    if split == 'heldout': return _corpus_file(DEFAULT_CORPUS['heldout'])
+    wiki = _corpus_file(DEFAULT_CORPUS['wikipedia'])
+    if split == 'heldout_in': return [a for i, a in enumerate(wiki) if i % WIKI_HELDOUT == 3]
+    return [a for i, a in enumerate(wiki) if i % WIKI_HELDOUT != 3] + _corpus_file(DEFAULT_CORPUS['train'])
 
 # %% ../nbs/02_data.ipynb #0c0ec047
 _SUFFIXES = ('.txt', '.jsonl', '.json', '.parquet')
@@ -95,11 +106,11 @@ def shared_data_dir() -> Path|None:
     return None
 
 # %% ../nbs/02_data.ipynb #d8572f74
-def load_texts(source:str|Path|None=None, # None/'default[:heldout]', a path, or a `datasets` id
+def load_texts(source:str|Path|None=None, # None/'default[:heldout|:heldout_in]', a path, or a `datasets` id
                **kwargs): # passed to `read_texts` or `hf_texts`
     "Documents from any supported source."
     if source is None or str(source) in ('default', 'default:train'): return default_texts('train')
-    if str(source) == 'default:heldout': return default_texts('heldout')
+    if str(source) in ('default:heldout', 'default:heldout_in'): return default_texts(str(source).split(':')[1])
     if Path(source).expanduser().exists(): return read_texts(source, **kwargs)
     if str(source).startswith(('.', '/', '~')) or Path(str(source)).suffix in _SUFFIXES:
         raise FileNotFoundError(f'no such file or folder: {source}')
@@ -192,7 +203,7 @@ def make_pools(tokenizer, # the model's tokenizer
                chunk_len:int=2048, # chunk size for dealing tokens to pools
                seed:int=0,
               ) -> dict[str, TokenPool]:
-    "Disjoint calib/select/finetune/eval pools for a run."
+    "Disjoint calib/select/finetune/eval pools for a run (and eval_in, in-domain held out, for the default corpus)."
     fr = dict(fractions or DEFAULT_FRACTIONS)
     stream = tokenize(load_texts(source), tokenizer)
     if heldout is None and source is None: heldout = 'default:heldout'
@@ -203,4 +214,7 @@ def make_pools(tokenizer, # the model's tokenizer
         pools = split_stream(stream, fr, chunk_len, seed)
         h = tokenize(load_texts(heldout), tokenizer)
         pools['eval'] = TokenPool('eval', h, torch.tensor([[0, len(h)]]))
+    if source is None:                                   # the default corpus: its held-out articles too
+        h = tokenize(default_texts('heldout_in'), tokenizer)
+        pools['eval_in'] = TokenPool('eval_in', h, torch.tensor([[0, len(h)]]))
     return pools

@@ -204,13 +204,15 @@ def comparison_table(rows:dict, # label -> dict(params=, perplexity=, suite=eval
     tasks = tasks or [t for t in PAPER_SUITE if t in seen]
     f = lambda x, fmt: '-' if x is None else format(x, fmt)
     used = {t: v.get('shots', PAPER_SUITE[t]) for r in rows.values() for t, v in (r.get('suite') or {}).get('tasks', {}).items()}
-    head = ['Model', 'Params', 'PPL'] + [f'{NAMES[t]} ({used.get(t, PAPER_SUITE[t])}s)' for t in tasks] + (['Avg'] if tasks else [])
+    inside = any('perplexity_in' in r for r in rows.values())
+    head = ['Model', 'Params', 'PPL'] + (['PPL in-domain'] if inside else []) + [f'{NAMES[t]} ({used.get(t, PAPER_SUITE[t])}s)' for t in tasks] + (['Avg'] if tasks else [])
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|'*len(head)]
     for label, r in rows.items():
         st = (r.get('suite') or {}).get('tasks', {})
         sc = [st[t]['score']*100 if t in st else None for t in tasks]
         avg = sum(sc)/len(sc) if sc and None not in sc else None
         cells = [label, f(r.get('params') and r['params']/1e6, '.1f') + ('M' if r.get('params') else ''), f(r.get('perplexity'), '.1f')]
+        cells += [f(r.get('perplexity_in'), '.1f')] if inside else []
         cells += [f(x, '.1f') for x in sc] + ([f(avg, '.1f')] if tasks else [])
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
