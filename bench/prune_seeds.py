@@ -1,0 +1,54 @@
+"""README command (a), `darwinlm-prune`, on the default (SmolLM2-135M, embedded corpus, cpu schedule) with three seeds.
+
+Each seed runs `darwinlm-prune DIR --seed S` as a subprocess in its own resumable folder of the package
+cache (a rerun after a crash continues where it stopped), timed as a whole. Reported per seed: the
+held-out perplexity (Persuasion, a source never trained on; and the held-out Wikipedia articles) of
+the dense, uniform level-5, DarwinLM (searched, not trained) and DarwinLM + post-train models, DarwinLM's
+reduction against uniform at the same size, how many blocks' attention levels differ from uniform, and
+the wall time. The medians over seeds go to bench/results/prune_seeds.json with the command.
+Run: python bench/prune_seeds.py [--seeds 0 1 2] [--fresh]
+"""
+import argparse, json, shutil, statistics, subprocess, sys, time
+from harness import save, table
+from darwinlm.core import cache_dir, load_json
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    ap.add_argument('--fresh', action='store_true', help='delete earlier run folders first')
+    ap.add_argument('--tag', default='default', help='sub-folder of the cache for this set of runs')
+    args = ap.parse_args()
+    rows = []
+    for s in args.seeds:
+        run = cache_dir('bench', 'prune_seeds', args.tag)/f'seed{s}'
+        if args.fresh and run.exists(): shutil.rmtree(run)
+        t = time.perf_counter()
+        if not (run/'report.md').exists():
+            subprocess.run(['darwinlm-prune', str(run), '--seed', str(s)], check=True)
+            secs = time.perf_counter() - t
+            (run/'wall_seconds.txt').write_text(f'{secs:.1f}\n')
+        secs = float((run/'wall_seconds.txt').read_text())
+        ev = load_json(run/'eval.json')
+        uni = next(k for k in ev if k.startswith('uniform'))
+        lv = load_json(run/'search'/'levels.json')['levels']
+        kinds = load_json(run/'search'/'config.json')['kinds']
+        rows.append(dict(seed=s, minutes=round(secs/60, 1),
+                         dense=ev['dense']['perplexity'], uniform=ev[uni]['perplexity'], darwinlm=ev['DarwinLM']['perplexity'],
+                         trained=ev.get('DarwinLM + post-train', {}).get('perplexity'),
+                         uniform_in=ev[uni].get('perplexity_in'), darwinlm_in=ev['DarwinLM'].get('perplexity_in'),
+                         reduction=round(1 - ev['DarwinLM']['perplexity'] / ev[uni]['perplexity'], 4),
+                         reduction_in=ev['DarwinLM'].get('perplexity_in') and
+                                      round(1 - ev['DarwinLM']['perplexity_in'] / ev[uni]['perplexity_in'], 4),
+                         attn_levels=sorted(l for l, k in zip(lv.values(), kinds) if k == 'attn'),
+                         attn_moved=sum(l != 5 for l, k in zip(lv.values(), kinds) if k == 'attn'),
+                         params=ev['DarwinLM']['params'], uniform_params=ev[uni]['params']))
+    med = {k: statistics.median(r[k] for r in rows) for k in ('reduction', 'reduction_in', 'minutes', 'darwinlm', 'uniform')
+           if all(r[k] is not None for r in rows)}
+    print(table(rows, ['seed', 'minutes', 'dense', 'uniform', 'darwinlm', 'trained', 'reduction', 'uniform_in', 'darwinlm_in',
+                       'reduction_in', 'attn_moved']))
+    print('median', json.dumps(med))
+    save(f'prune_seeds' + ('' if args.tag == 'default' else f'_{args.tag}'),
+         dict(command='python bench/prune_seeds.py --seeds ' + ' '.join(map(str, args.seeds)),
+              runs=[f'darwinlm-prune DIR --seed {s}' for s in args.seeds], rows=rows, median=med))
+
+if __name__ == '__main__': main()
