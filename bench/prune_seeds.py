@@ -4,13 +4,30 @@ Each seed runs `darwinlm-prune DIR --seed S` as a subprocess in its own resumabl
 cache (a rerun after a crash continues where it stopped), timed as a whole. Reported per seed: the
 held-out perplexity (Persuasion, a source never trained on; and the held-out Wikipedia articles) of
 the dense, uniform level-5, DarwinLM (searched, not trained) and DarwinLM + post-train models, DarwinLM's
-reduction against uniform at the same size, how many blocks' attention levels differ from uniform, and
-the wall time. The medians over seeds go to bench/results/prune_seeds.json with the command.
+reduction against uniform at the same size, how many blocks' attention levels differ from uniform
+(`attn_moved`) and how many keep another number of heads (`heads_moved`: levels 5 and 6 keep the same
+4 of 9), and the wall time. The medians over seeds go to bench/results/prune_seeds.json with the command.
 Run: python bench/prune_seeds.py [--seeds 0 1 2] [--fresh]
 """
 import argparse, json, shutil, statistics, subprocess, sys, time
+from pathlib import Path
 from harness import save, table
 from darwinlm.core import cache_dir, load_json
+
+NBS_RESULTS = Path(__file__).parent.parent/'nbs'/'results'/'prune_seeds'
+
+def allocation(counts:dict, levels:dict) -> dict:
+    "Kept fraction of heads and channels per block of a genome, from the database's removal counts."
+    frac = lambda m: 1 - counts[m][levels[m]] / counts[m][-1]
+    return dict(heads=[frac(m) for m in counts if m.endswith('attn')], channels=[frac(m) for m in counts if m.endswith('mlp')])
+
+def keep(run:Path, dest:Path):
+    "Copy a run's search history, levels, evaluation and report into the notebooks' results (no machine paths)."
+    (dest/'search').mkdir(parents=True, exist_ok=True)
+    for f in ('history.jsonl', 'levels.json'): shutil.copy(run/'search'/f, dest/'search'/f)
+    conf = json.loads((run/'search'/'config.json').read_text()) | dict(database='db')
+    (dest/'search'/'config.json').write_text(json.dumps(conf, indent=1) + '\n')
+    for f in ('eval.json', 'report.md', 'config.json'): shutil.copy(run/f, dest/f)
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -31,6 +48,8 @@ def main():
         ev = load_json(run/'eval.json')
         uni = next(k for k in ev if k.startswith('uniform'))
         lv = load_json(run/'search'/'levels.json')['levels']
+        counts = load_json(run/'db'/'manifest.json')['schedule']['counts']
+        keep(run, NBS_RESULTS/f'seed{s}')
         kinds = load_json(run/'search'/'config.json')['kinds']
         rows.append(dict(seed=s, minutes=round(secs/60, 1),
                          dense=ev['dense']['perplexity'], uniform=ev[uni]['perplexity'], darwinlm=ev['DarwinLM']['perplexity'],
@@ -41,11 +60,13 @@ def main():
                                       round(1 - ev['DarwinLM']['perplexity_in'] / ev[uni]['perplexity_in'], 4),
                          attn_levels=sorted(l for l, k in zip(lv.values(), kinds) if k == 'attn'),
                          attn_moved=sum(l != 5 for l, k in zip(lv.values(), kinds) if k == 'attn'),
-                         params=ev['DarwinLM']['params'], uniform_params=ev[uni]['params']))
+                         heads_moved=sum(counts[m][l] != counts[m][5] for m, l in lv.items() if m.endswith('attn')),
+                         params=ev['DarwinLM']['params'], uniform_params=ev[uni]['params'],
+                         allocation=allocation(counts, lv), uniform_allocation=allocation(counts, {m: 5 for m in lv})))
     med = {k: statistics.median(r[k] for r in rows) for k in ('reduction', 'reduction_in', 'minutes', 'darwinlm', 'uniform')
            if all(r[k] is not None for r in rows)}
     print(table(rows, ['seed', 'minutes', 'dense', 'uniform', 'darwinlm', 'trained', 'reduction', 'uniform_in', 'darwinlm_in',
-                       'reduction_in', 'attn_moved']))
+                       'reduction_in', 'attn_moved', 'heads_moved']))
     print('median', json.dumps(med))
     save(f'prune_seeds' + ('' if args.tag == 'default' else f'_{args.tag}'),
          dict(command='python bench/prune_seeds.py --seeds ' + ' '.join(map(str, args.seeds)),

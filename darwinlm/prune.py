@@ -22,8 +22,8 @@ __all__ = ['SCHEDULES', 'PruneConfig', 'run_prune']
 
 # %% ../nbs/65_prune.ipynb #cdd266aa
 SCHEDULES = dict(
-    cpu=dict(db_seqs=32, db_seq_len=256, generations=50, offspring=8, survivors=(2, 1), tokens=(256, 1024), seq_len=128,
-             train_tokens=None, post_tokens=16*8*128, post_seq_len=128, post_batch_size=8, post_lr=2e-4, tasks=None, limit=None),
+    cpu=dict(db_seqs=32, db_seq_len=256, generations=30, offspring=8, survivors=(2, 1), tokens=(256, 1024), seq_len=128,
+             train_tokens=None, post_tokens=8*8*128, post_seq_len=128, post_batch_size=8, post_lr=2e-4, tasks=None, limit=None),
     paper=dict(db_seqs=128, db_seq_len=2048, generations=200, offspring=16, survivors=(8, 4, 2, 1), tokens=(1024, 2048, 4096, 8192),
                seq_len=512, train_tokens=(10_000, 50_000, 100_000, 200_000), post_tokens=100_000_000, post_seq_len=2048,
                post_batch_size=64, post_lr=1e-4, tasks='paper', limit=None))
@@ -115,7 +115,7 @@ def _report(out:Path, cfg:PruneConfig, rec:dict, res:dict, pruned, uniform, sear
     plot_search(search, axs=[fig.add_subplot(gs[0, 2*k:2*k + 2]) for k in range(3)])
     plot_moves(search, axs=[fig.add_subplot(gs[1, :3]), fig.add_subplot(gs[1, 3:])])
     ax = fig.add_subplot(gs[2, :])
-    plot_allocation(pruned, ax=ax, title=f'DarwinLM allocation (level {cfg.level} budget); uniform keeps '
+    plot_allocation(pruned, ax=ax, reference=uniform, label='DarwinLM', title=f'DarwinLM allocation (level {cfg.level} budget); uniform keeps '
                     f'{adapt(uniform).heads(0)}/{adapt(uniform).n_heads} heads, {adapt(uniform).channels(0)}/{adapt(uniform).intermediate} channels per block')
     fig.tight_layout(); fig.savefig(out/'report.png', dpi=110); plt.close(fig)
     table = comparison_table(rec)

@@ -491,15 +491,16 @@ def plot_search(run:str|Path, # a search run folder
     if axs is None: _, axs = plt.subplots(1, 3, figsize=(13, 3.2))
     g = [r['generation'] for r in h]
     mon = all('monitor' in r for r in h)
-    axs[0].plot(g, [r['monitor' if mon else 'fitness'] for r in h], marker='.')
-    axs[0].set(xlabel='generation', yscale='log', title='fitness',
+    y = [r['monitor' if mon else 'fitness'] for r in h]
+    axs[0].plot(g, y, marker='.')
+    axs[0].set(xlabel='generation', yscale='log' if max(y) > 3 * min(y) else 'linear', title='fitness',
                ylabel='parent KL, fixed windows' if mon else 'KL of the survivor (its step)')
     L, kinds = np.array([r['levels'] for r in h]).T, np.array(_kinds(run, len(h[0]['levels'])))
     for ax, kind in zip(axs[1:], ('attn', 'mlp')):
         im = ax.imshow(L[kinds == kind], aspect='auto', cmap='magma_r', interpolation='nearest', vmin=0, vmax=10,
                        extent=(g[0] - .5, g[-1] + .5, (kinds == kind).sum() - .5, -.5))
         ax.set(xlabel='generation', ylabel='block', title=f'{"attention" if kind == "attn" else "MLP"} levels')
-    plt.colorbar(im, ax=list(axs[1:]), label='level')
+    plt.colorbar(im, ax=axs[2], label='level')
     return axs
 
 def plot_moves(run:str|Path, # a search run folder (format 2)
@@ -514,7 +515,8 @@ def plot_moves(run:str|Path, # a search run folder (format 2)
         axs[0].plot(g, [r['moves'].get(key, 0) for r in h], label=lab, color=col, lw=1)
     won = [x for x, r in zip(g, h) if 'attn' in r['moved']]
     axs[0].plot(won, [0]*len(won), '|', color='#d62728', ms=10, label='new parent moved attention')
-    axs[0].set(xlabel='generation', ylabel='offspring', title='moves'); axs[0].legend(fontsize=7)
+    axs[0].set(xlabel='generation', ylabel='offspring', title='moves', ylim=(-0.5, None))
+    axs[0].legend(fontsize=6, loc='lower left', bbox_to_anchor=(0, 1.08), ncol=3, frameon=False)
     for s in range(len(h[0]['steps'])):
         axs[1].plot(g, [r['steps'][s]['p_best'] for r in h], lw=1, label=f'step {s + 1} ({h[0]["steps"][s]["windows"]} windows)')
     axs[1].set(xlabel='generation', ylabel='P(best survives)', ylim=(0, 1.05), title='selection (bootstrap)'); axs[1].legend(fontsize=7)

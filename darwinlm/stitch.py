@@ -13,7 +13,7 @@ from .modeling_darwinlm import GatherLinear, RemovedAttention, RemovedMLP
 
 # %% auto #0
 __all__ = ['pruned_attention', 'pruned_mlp', 'Stitcher', 'stitch', 'masked_model', 'structure_config', 'save_stitched',
-           'plot_allocation']
+           'allocation', 'plot_allocation']
 
 # %% ../nbs/20_stitch.ipynb #78359aa4
 def _shell(mod:nn.Module) -> nn.Module:
@@ -204,17 +204,28 @@ def save_stitched(model:nn.Module, # a stitched model
     return path
 
 # %% ../nbs/20_stitch.ipynb #7abbabc5
-def plot_allocation(model:nn.Module, # a stitched (or dense) model
-                    ax=None, title:str|None=None, label:str|None=None):
-    "Kept fraction of query heads and MLP channels per block; returns the Axes."
-    import matplotlib.pyplot as plt, numpy as np
+def allocation(model:nn.Module, # a stitched (or dense) model
+              ) -> dict: # heads and channels: kept fraction per block
+    "Kept fraction of query heads and MLP channels per block."
     ad = adapt(model)
-    x = np.arange(ad.n_layers)
-    heads = [ad.heads(i)/ad.n_heads for i in x]
-    chans = [ad.channels(i)/ad.intermediate for i in x]
-    if ax is None: _, ax = plt.subplots(figsize=(max(5, ad.n_layers*0.25), 2.6))
-    ax.bar(x - 0.2, heads, 0.4, label=f'{label + ": " if label else ""}attention heads', color='#d62728')
-    ax.bar(x + 0.2, chans, 0.4, label=f'{label + ": " if label else ""}MLP channels', color='#1f77b4')
-    ax.set(xlabel='block', ylabel='kept fraction', ylim=(0, 1.05), xticks=x); ax.legend(fontsize=7, loc='upper right')
+    return dict(heads=[ad.heads(i)/ad.n_heads for i in range(ad.n_layers)],
+                channels=[ad.channels(i)/ad.intermediate for i in range(ad.n_layers)])
+
+def plot_allocation(model, # a stitched (or dense) model, or an `allocation` record (e.g. read from a results JSON)
+                    ax=None, title:str|None=None, label:str|None=None,
+                    reference=None, # another model or record (e.g. uniform), drawn as outlines
+                    ref_label:str='uniform'):
+    "Kept fraction of query heads and MLP channels per block, optionally against a reference; returns the Axes."
+    import matplotlib.pyplot as plt, numpy as np
+    a = model if isinstance(model, dict) else allocation(model)
+    x = np.arange(len(a['heads']))
+    if ax is None: _, ax = plt.subplots(figsize=(max(5, len(x)*0.25), 2.6))
+    ax.bar(x - 0.2, a['heads'], 0.4, label=f'{label + ": " if label else ""}attention heads', color='#d62728')
+    ax.bar(x + 0.2, a['channels'], 0.4, label=f'{label + ": " if label else ""}MLP channels', color='#1f77b4')
+    if reference is not None:
+        r = reference if isinstance(reference, dict) else allocation(reference)
+        ax.step(x - 0.2, r['heads'], where='mid', color='k', lw=0.8, ls='--', label=f'{ref_label}: heads')
+        ax.step(x + 0.2, r['channels'], where='mid', color='k', lw=0.8, ls=':', label=f'{ref_label}: channels')
+    ax.set(xlabel='block', ylabel='kept fraction', ylim=(0, 1.05), xticks=x); ax.legend(fontsize=7, loc='upper right', ncol=2)
     if title: ax.set_title(title)
     return ax
