@@ -13,13 +13,10 @@ import argparse, json, shutil, statistics, subprocess, sys, time
 from pathlib import Path
 from harness import save, table
 from darwinlm.core import cache_dir, load_json
+from darwinlm.database import Schedule
+from darwinlm.stitch import genome_allocation
 
 NBS_RESULTS = Path(__file__).parent.parent/'nbs'/'results'/'prune_seeds'
-
-def allocation(counts:dict, levels:dict) -> dict:
-    "Kept fraction of heads and channels per block of a genome, from the database's removal counts."
-    frac = lambda m: 1 - counts[m][levels[m]] / counts[m][-1]
-    return dict(heads=[frac(m) for m in counts if m.endswith('attn')], channels=[frac(m) for m in counts if m.endswith('mlp')])
 
 def keep(run:Path, dest:Path):
     "Copy a run's search history, levels, evaluation and report into the notebooks' results (no machine paths)."
@@ -48,9 +45,8 @@ def main():
         ev = load_json(run/'eval.json')
         uni = next(k for k in ev if k.startswith('uniform'))
         lv = load_json(run/'search'/'levels.json')['levels']
-        counts = load_json(run/'db'/'manifest.json')['schedule']['counts']
+        sch, level = Schedule(**load_json(run/'db'/'manifest.json')['schedule']), load_json(run/'config.json')['level']
         keep(run, NBS_RESULTS/f'seed{s}')
-        kinds = load_json(run/'search'/'config.json')['kinds']
         rows.append(dict(seed=s, minutes=round(secs/60, 1),
                          dense=ev['dense']['perplexity'], uniform=ev[uni]['perplexity'], darwinlm=ev['DarwinLM']['perplexity'],
                          trained=ev.get('DarwinLM + post-train', {}).get('perplexity'),
@@ -58,11 +54,11 @@ def main():
                          reduction=round(1 - ev['DarwinLM']['perplexity'] / ev[uni]['perplexity'], 4),
                          reduction_in=ev['DarwinLM'].get('perplexity_in') and
                                       round(1 - ev['DarwinLM']['perplexity_in'] / ev[uni]['perplexity_in'], 4),
-                         attn_levels=sorted(l for l, k in zip(lv.values(), kinds) if k == 'attn'),
-                         attn_moved=sum(l != 5 for l, k in zip(lv.values(), kinds) if k == 'attn'),
-                         heads_moved=sum(counts[m][l] != counts[m][5] for m, l in lv.items() if m.endswith('attn')),
+                         attn_levels=sorted(l for m, l in lv.items() if sch.kinds[m] == 'attn'),
+                         attn_moved=sum(l != level for m, l in lv.items() if sch.kinds[m] == 'attn'),
+                         heads_moved=sum(sch.counts[m][l] != sch.counts[m][level] for m, l in lv.items() if sch.kinds[m] == 'attn'),
                          params=ev['DarwinLM']['params'], uniform_params=ev[uni]['params'],
-                         allocation=allocation(counts, lv), uniform_allocation=allocation(counts, {m: 5 for m in lv})))
+                         allocation=genome_allocation(sch, lv), uniform_allocation=genome_allocation(sch, {m: level for m in lv})))
     med = {k: statistics.median(r[k] for r in rows) for k in ('reduction', 'reduction_in', 'minutes', 'darwinlm', 'uniform')
            if all(r[k] is not None for r in rows)}
     print(table(rows, ['seed', 'minutes', 'dense', 'uniform', 'darwinlm', 'trained', 'reduction', 'uniform_in', 'darwinlm_in',

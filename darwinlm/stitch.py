@@ -13,7 +13,7 @@ from .modeling_darwinlm import GatherLinear, RemovedAttention, RemovedMLP
 
 # %% auto #0
 __all__ = ['pruned_attention', 'pruned_mlp', 'Stitcher', 'stitch', 'masked_model', 'structure_config', 'save_stitched',
-           'allocation', 'plot_allocation']
+           'allocation', 'genome_allocation', 'plot_allocation']
 
 # %% ../nbs/20_stitch.ipynb #78359aa4
 def _shell(mod:nn.Module) -> nn.Module:
@@ -210,6 +210,13 @@ def allocation(model:nn.Module, # a stitched (or dense) model
     ad = adapt(model)
     return dict(heads=[ad.heads(i)/ad.n_heads for i in range(ad.n_layers)],
                 channels=[ad.channels(i)/ad.intermediate for i in range(ad.n_layers)])
+
+def genome_allocation(schedule, # the database's `Schedule` (of a dense model: every module has one)
+                      levels:dict, # module -> level
+                     ) -> dict: # heads and channels: kept fraction per block, as `allocation` of the stitched model
+    "Kept fraction of query heads and MLP channels per block of a genome, from the schedule alone (no model)."
+    frac = lambda m: 1 - schedule.counts[m][levels[m]] / schedule.counts[m][-1]
+    return {key: [frac(m) for m in schedule.counts if schedule.kinds[m] == k] for key, k in (('heads', 'attn'), ('channels', 'mlp'))}
 
 def plot_allocation(model, # a stitched (or dense) model, or an `allocation` record (e.g. read from a results JSON)
                     ax=None, title:str|None=None, label:str|None=None,
