@@ -262,6 +262,7 @@ def prune_main(model:Param('HF id, local folder or .gguf; omit (or smollm2) for 
                kd:float=0.5, # distillation weight in post-training
                tasks:str=None, # lm-eval suite: 'paper' or e.g. 'sciq,piqa' (default: the schedule's)
                limit:int=None, # lm-eval documents per task
+               gguf:str='f16', # pruned.gguf for llama.cpp: f32, f16, bf16, q8_0, or none
                seed:int=0,
               ):
     "DarwinLM end to end: database, search, stitch, post-train, evaluate, report."
@@ -275,6 +276,6 @@ def prune_main(model:Param('HF id, local folder or .gguf; omit (or smollm2) for 
                           tokens=_ints(tokens) if tokens else None, seq_len=seq_len,
                           train_tokens=None if train_tokens is None else tuple(t for t in _ints(train_tokens) if t),
                           post_tokens=post_tokens, kd=kd,
-                          tasks=tasks, limit=limit, seed=seed)
+                          tasks=tasks, limit=limit, gguf=None if gguf == 'none' else gguf, seed=seed)
         run_prune(cfg, out)
     except (ValueError, FileNotFoundError) as e: sys.exit(f'darwinlm-prune: {e}')

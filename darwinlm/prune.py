@@ -16,6 +16,7 @@ from .search import SearchConfig, Budget, evolve, plot_search, plot_moves
 from .stitch import stitch, save_stitched, plot_allocation
 from .train import TrainConfig, post_train
 from .eval import perplexity, evaluate_suite, suite_shots, comparison_table
+from .export import OUTTYPES, export_gguf, gguf_check
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'PruneConfig', 'run_prune']
@@ -52,6 +53,7 @@ class PruneConfig:
     kd:float = 0.5                        # distillation weight from the dense model during post-training
     tasks:str|None = None                 # lm-eval suite ('paper' or names); None: perplexity only
     limit:int|None = None                 # lm-eval documents per task
+    gguf:str|None = 'f16'                 # pruned.gguf for llama.cpp: f32, f16, bf16 or q8_0 matrices; None: no GGUF
     device:str|None = None                # where everything runs; None: 'cuda' when available, else 'cpu'
     seed:int = 0
     def __post_init__(self):
@@ -69,6 +71,7 @@ class PruneConfig:
             raise ValueError(f'stages must increase strictly and stay below level {self.level}, got {self.stages}')
         if self.stages and not self.post_tokens: raise ValueError('gradual pruning (stages) post-trains between stages: post_tokens must be > 0')
         if self.tasks: suite_shots(self.tasks)
+        if self.gguf is not None and self.gguf not in OUTTYPES: raise ValueError(f'gguf must be one of {", ".join(OUTTYPES)} or None, got {self.gguf!r}')
         self.search_config(); self.database_config()   # validate the stage configs now, not an hour later
         if self.post_tokens: self.train_config()
     def database_config(self) -> DatabaseConfig: return DatabaseConfig(device=self.device)
@@ -107,6 +110,16 @@ def _evaluate(models:dict, tok, ev:torch.Tensor, cfg:PruneConfig, out:Path, ev_i
         rec[label] = r; save_json(rec, f)
     return rec
 
+def _gguf_note(out:Path) -> str:
+    f = out/'gguf_check.json'
+    if not f.exists(): return ''
+    c = load_json(f)
+    if not c['written']: return f"\nNo GGUF: {c['why']}.\n"
+    chk = ('' if c.get('equal') is None else f" llama.cpp's greedy continuation of {c['prompt']!r} equals transformers' for "
+           f"{c['equal']} of {c['n']} tokens.")
+    return (f"\n`pruned.gguf` ({c['outtype']}) runs in llama.cpp: `llama-cli -m {out/'pruned.gguf'} -p \"Once upon a time\"` "
+            f"(or `llama-server -m ...`).{chk}\n")
+
 def _report(out:Path, cfg:PruneConfig, rec:dict, res:dict, pruned, uniform, search:Path) -> str:
     "report.md and report.png of a finished run."
     import matplotlib.pyplot as plt
@@ -127,7 +140,7 @@ def _report(out:Path, cfg:PruneConfig, rec:dict, res:dict, pruned, uniform, sear
           f"Block parameters kept: {res['params']/1e6:.2f}M of {res['dense_params']/1e6:.2f}M (budget {res['budget']/1e6:.2f}M).\n\n"
           f"{table}\n\n{ppl}Post-trained rows: {cfg.post_tokens:,} tokens, KD weight {cfg.kd}.\n\n![report](report.png)\n\n"
           f"Artifacts: `db/` (database), `search/` (history, levels.json), `pruned/` (stitched model)"
-          + (", `trained/` (post-trained model), `train/` (log)" if cfg.post_tokens else '') + ".\n")
+          + (", `trained/` (post-trained model), `train/` (log)" if cfg.post_tokens else '') + ".\n" + _gguf_note(out))
     (out/'report.md').write_text(md)
     return md
 
@@ -157,6 +170,15 @@ def _prune_stage(cur, tok, pools, ev, sd:Path, cfg:PruneConfig, scfg:SearchConfi
     save_stitched(trained, sd/'trained', tok, res['levels'], note=note + f' Post-trained on {cfg.post_tokens:,} tokens (KD {cfg.kd}).')
     return res, db, pruned, trained
 
+def _gguf(final, tok, out:Path, cfg:PruneConfig):
+    "pruned.gguf of the final model for llama.cpp, and gguf_check.json: its greedy tokens against transformers'."
+    if cfg.gguf is None or (out/'gguf_check.json').exists(): return
+    if adapt(final).family.qk_norm:
+        return save_json(dict(written=False, why="Qwen3's q/k norms are not in llama.cpp's deci architecture"), out/'gguf_check.json')
+    _stage(f'GGUF ({cfg.gguf})')
+    export_gguf(final, out/'pruned.gguf', tok, cfg.gguf, name=f'darwinlm-level{cfg.level}')
+    save_json(dict(written=True, outtype=cfg.gguf, **gguf_check(final, tok, out/'pruned.gguf')), out/'gguf_check.json')
+
 def run_prune(cfg:PruneConfig, # the run
               out:str|Path, # run folder (resumed when it holds the same config)
              ) -> dict: # eval record: label -> params, perplexity (and suite)
@@ -182,6 +204,7 @@ def run_prune(cfg:PruneConfig, # the run
     name = 'DarwinLM' if not cfg.stages else f'DarwinLM (gradual {" -> ".join(map(str, targets))})'
     models = {'dense': dense, f'uniform level {cfg.level}': uniform, name: pruned}
     if trained is not None: models[f'{name} + post-train'] = trained
+    _gguf(trained if trained is not None else pruned, tok, out, cfg)
     _stage('evaluate')
     rec = _evaluate(models, tok, ev, cfg, out, ev_in)
     _report(out, cfg, rec, res, pruned, uniform, sd/'search')
