@@ -17,8 +17,8 @@ from .obs import obs_prune
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['removal_counts', 'Schedule', 'make_schedule', 'first_block_inputs', 'run_block', 'fingerprint', 'fingerprint_diff',
-           'DatabaseConfig', 'build_database', 'Database', 'plot_error_heatmap']
+__all__ = ['WHERE', 'removal_counts', 'Schedule', 'make_schedule', 'first_block_inputs', 'run_block', 'fingerprint',
+           'fingerprint_diff', 'DatabaseConfig', 'build_database', 'Database', 'plot_error_heatmap']
 
 # %% ../nbs/12_database.ipynb #56af46d8
 def _round(x): return math.floor(x + 0.5)     # round half up: no banker's rounding surprises
@@ -181,11 +181,13 @@ def _manifest(model, cfg, sched, calib, calib_desc) -> dict:
                                  digest=hashlib.sha256(calib.cpu().numpy().tobytes()).hexdigest()[:16]),
                 versions=package_versions(), modules={}, errors={}, inverse={}, seconds={})
 
+WHERE = ('device', 'offload')   # where the work runs, not what it computes: a build started on a GPU resumes on a CPU
+
 def _check_resume(old:dict, new:dict, out:Path):
-    "Refuse to continue a build made with another config, schedule, calibration set or model."
-    strip = lambda c: {k: v for k, v in c.items() if k != 'description'}   # the description is only a label
-    for k in ('config', 'schedule', 'calibration'):
-        if (strip(old[k]) if k == 'calibration' else old[k]) != (strip(new[k]) if k == 'calibration' else new[k]):
+    "Refuse to continue a build made with another config, schedule, calibration set or model (the device may differ)."
+    strip = lambda c, drop: {k: v for k, v in c.items() if k not in drop}
+    for k, drop in (('config', WHERE), ('schedule', ()), ('calibration', ('description',))):   # the description is only a label
+        if strip(old[k], drop) != strip(new[k], drop):
             raise ValueError(f'{out} holds a database with a different {k}; use a new folder')
     if d := fingerprint_diff(old['fingerprint'], new['fingerprint']):
         raise ValueError(f'{out} holds a database of another model: ' + '; '.join(d[:5]))

@@ -89,8 +89,8 @@ def _check_config(out:Path, cfg:PruneConfig):
     new = {k: list(v) if isinstance(v, tuple) else v for k, v in new.items()}
     if f.exists():
         old = load_json(f)
-        if old != new:
-            raise ValueError(f'{out} holds a run with another config: ' + ', '.join(f'{k}: {old.get(k)} -> {v}' for k, v in new.items() if old.get(k) != v))
+        diff = [k for k, v in new.items() if old.get(k) != v and k != 'device']   # a run resumes on another device
+        if diff: raise ValueError(f'{out} holds a run with another config: ' + ', '.join(f'{k}: {old.get(k)} -> {new[k]}' for k in diff))
     else: out.mkdir(parents=True, exist_ok=True); save_json(new, f)
 
 def _stage(name:str):
