@@ -192,12 +192,13 @@ def save_stitched(model:nn.Module, # a stitched model
                   levels:dict|None=None, # the level assignment, for the model card
                   note:str='', # how it was made, for the model card
                  ) -> Path:
-    "Save a stitched model as a `save_pretrained` folder loadable by stock transformers."
+    "Save a stitched model as a `save_pretrained` folder loadable by stock transformers (`model` itself is left as it is)."
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
+    out = copy.copy(model)                     # the same modules and weights, with a class and config of its own
     with _modeling.quiet_heterogeneous_config():
-        model.config = structure_config(model)
-        model.__class__ = _modeling.CLASSES[adapt(model).family.name]   # same modules; the class records the family
-        model.save_pretrained(path)
+        out.config = structure_config(model)
+        out.__class__ = _modeling.CLASSES[adapt(model).family.name]   # the class records the family
+        out.save_pretrained(path)
     shutil.copy(Path(_modeling.__file__), path/'modeling_darwinlm.py')
     if tokenizer is not None: tokenizer.save_pretrained(path)
     with atomic_write(path/'README.md') as f: f.write(_card(model, levels, note))
