@@ -78,19 +78,18 @@ def ziplm_levels(db:Database, # the database (errors per module and level)
     return dict(zip(db.modules, lv))
 
 # %% ../nbs/60_baselines.ipynb #6621aaca
-def _block_of(module:str) -> int: return int(module.split('.')[-2])    # 'model.layers.3.mlp' -> 3
-
 def drop_levels(db:Database, # the database
                 blocks:list[int], # blocks to remove
                ) -> dict: # module -> level: L for both sublayers of every dropped block, 0 elsewhere
     "The level assignment that removes `blocks` and keeps everything else dense."
-    bad = set(blocks) - {_block_of(n) for n in db.modules}
+    bad = set(blocks) - {db.family.block_of(n) for n in db.modules}
     if bad: raise ValueError(f'blocks {sorted(bad)} are not blocks of this database')
-    return {n: db.levels if _block_of(n) in set(blocks) else 0 for n in db.modules}
+    return {n: db.levels if db.family.block_of(n) in set(blocks) else 0 for n in db.modules}
 
 def dropped_blocks(db:Database, levels:dict) -> list[int]:
     "Blocks whose attention and MLP are both removed (level L) in `levels`."
-    return sorted({_block_of(n) for n in db.modules} - {_block_of(n) for n in db.modules if levels.get(n, 0) != db.levels})
+    blk = db.family.block_of
+    return sorted({blk(n) for n in db.modules} - {blk(n) for n in db.modules if levels.get(n, 0) != db.levels})
 
 def sparsity_of(db:Database, levels:dict) -> float:
     "Fraction of the dense block parameters that `levels` removes."

@@ -61,7 +61,7 @@ def read_texts(path:str|Path, # file or folder
         if not files: raise FileNotFoundError(f'no {"/".join(_SUFFIXES)} files in {p}')
         return [d for f in files for d in read_texts(f, field)]
     if not p.is_file(): raise FileNotFoundError(f'no such file or folder: {p}')
-    kind = p.name.removesuffix('.gz').rsplit('.', 1)[-1]
+    kind = Path(p.name.removesuffix('.gz')).suffix[1:]
     if kind == 'txt': return [unwrap(_open_text(p))]
     if kind in ('jsonl', 'json'):
         rows = [json.loads(l) for l in _open_text(p).splitlines() if l.strip()]

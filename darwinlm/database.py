@@ -11,7 +11,7 @@ import torch
 from torch import nn, Tensor
 from safetensors.torch import save_file, safe_open
 from .core import save_json, load_json, package_versions, progress, file_sha256, rank_world, all_gather_objects
-from .models import adapt, ModelAdapter
+from .models import adapt, ModelAdapter, family_of, KINDS
 from .hessian import capture_hessians
 from .obs import obs_prune
 from fastcore.basics import patch
@@ -225,21 +225,20 @@ def build_database(model:nn.Module, # dense supported causal LM
     for b in calib[rank::world].split(cfg.batch_size):        # this rank's shard of the calibration set
         x, kw = first_block_inputs(model, b); acts.append(x); kws.append(_to(kw, 'cpu'))
     for i in progress(range(unfinished[-1] + 1), desc='database', disable=rank > 0):
-        names = [ad.name(i, 'attn'), ad.name(i, 'mlp')]
-        todo = [n for n in names if n in sched.counts and n not in man['modules']]   # removed modules have no schedule
+        todo = [n for n in (ad.name(i, k) for k in KINDS) if n in sched.counts and n not in man['modules']]   # removed: no schedule
         blk = ad.blocks[i].to(dev)
         nxt = _Activations(cfg.offload)
-        layers = {names[0]: ad.proj(i, 'o'), names[1]: ad.proj(i, 'down')}
-        with capture_hessians({n: layers[n] for n in todo}) as hs:
+        layers = {n: ad.pruned_proj(n) for n in todo}
+        with capture_hessians(layers) as hs:
             for x, kw in zip(acts, kws): nxt.append(run_block(blk, x.to(dev), _to(kw, dev)))
         for j, n in enumerate(todo):
             hs[n].reduce()                                       # every rank joins every all-reduce
             mine = None
             if (2*i + j) % world == rank:                        # OBS work is split over ranks
                 t = time.perf_counter()
-                attn = n == names[0]
-                tensors, errs, inv = _prune_module(layers[n], hs[n], sched.counts[n][1:-1],
-                                                   ad.head_dim if attn else 1, cfg, 1 if attn else cfg.mlp_block)
+                kind = ad.kind_of(n)
+                tensors, errs, inv = _prune_module(layers[n], hs[n], sched.counts[n][1:-1], ad.width(kind), cfg,
+                                                   cfg.mlp_block if kind is KINDS['mlp'] else 1)   # heads: exact greedy
                 mine = dict(entry=_save_module(out, n, tensors), errors=errs, inverse=inv,
                             seconds=round(time.perf_counter() - t, 3))
             r = next(p for p in all_gather_objects(mine) if p is not None)
@@ -262,6 +261,7 @@ class Database:
         self.manifest = load_json(self.path/'manifest.json')
         s = self.manifest['schedule']
         self.schedule = Schedule(s['levels'], s['counts'], s['params'], s['kinds'])
+        self.family = family_of(self.manifest['fingerprint']['architecture']['family'])   # reads module paths
         self._checked = set()
         if model is not None: self.verify(model)
 
@@ -319,7 +319,7 @@ def size_report(self:Database, model:nn.Module) -> dict:
     "Bytes on disk vs storing one dense o_proj/down_proj matrix per level (L+1 levels) in the same dtype."
     ad, dense = adapt(model), 0
     for n in self.modules:
-        lin = ad.model.get_submodule(n + ('.' + (ad.family.o if self.schedule.kinds[n] == 'attn' else ad.family.down)))
+        lin = ad.pruned_proj(n)
         dense += lin.weight.numel() * lin.weight.element_size() * (self.levels + 1)
     disk = sum((self.path/e['file']).stat().st_size for e in self.manifest['modules'].values())
     return dict(disk_bytes=disk, dense_per_level_bytes=dense, ratio=disk/dense)
@@ -329,7 +329,7 @@ def plot_error_heatmap(res:dict, # the JSON record written from a database (see 
                        ax=None):
     "Heatmap of relative reconstruction error, module x level (log colour scale); returns the Axes."
     import matplotlib.pyplot as plt, matplotlib.colors as mcolors, numpy as np
-    mods = [m for k in ('attn', 'mlp') for m in res['modules'] if (k == 'attn') == ('attn' in m)]
+    mods = [m for k in KINDS for m in res['modules'] if res['kinds'][m] == k]    # attention rows first
     E = np.array([res['errors'][m][1:-1] for m in mods])
     if ax is None: _, ax = plt.subplots(figsize=(5, 8))
     im = ax.imshow(np.clip(E, 1e-5, None), aspect='auto', norm=mcolors.LogNorm(), cmap='viridis')

@@ -95,9 +95,9 @@ def block_tensors(ad, # `adapt(model)`
                   p:LayerPlan, # the block's plan
                  ) -> dict: # llama.cpp name suffix -> float32 tensor on the CPU
     "llama.cpp tensors of one block, Q/K rows in rotary order."
-    blk, t = ad.blocks[p.block], {}
-    if p.n_head: t = {'attn_norm.weight': blk.input_layernorm.weight, **_attn_tensors(ad, p)}
-    if p.n_ff: t['ffn_norm.weight'] = blk.post_attention_layernorm.weight
+    t = {}
+    if p.n_head: t = {'attn_norm.weight': ad.norm(p.block, 'attn').weight, **_attn_tensors(ad, p)}
+    if p.n_ff: t['ffn_norm.weight'] = ad.norm(p.block, 'mlp').weight
     if ad.channels(p.block):
         for name, kind in (('ffn_gate', 'gate'), ('ffn_up', 'up'), ('ffn_down', 'down')):
             lin = ad.proj(p.block, kind)
@@ -251,7 +251,7 @@ def export_gguf(model, # a stitched (or dense) Llama, Mistral or Qwen2 model
     w = gguf.GGUFWriter(str(tmp), gguf.MODEL_ARCH_NAMES[gguf.MODEL_ARCH.DECI])
     w.add_name(name); _header(w, ad, plans, outtype); _tokenizer(w, fields)
     _add(w, 'token_embd.weight', model.get_input_embeddings().weight.detach().float().cpu(), outtype)
-    _add(w, 'output_norm.weight', model.model.norm.weight.detach().float().cpu(), outtype)
+    _add(w, 'output_norm.weight', ad.final_norm.weight.detach().float().cpu(), outtype)
     if not ad.tied: _add(w, 'output.weight', model.get_output_embeddings().weight.detach().float().cpu(), outtype)
     if rf is not None: _add(w, 'rope_freqs.weight', rf, outtype)
     for b, p in enumerate(plans):

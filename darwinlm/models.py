@@ -16,9 +16,10 @@ from fastcore.basics import patch
 from .core import cache_dir, num_params, save_json, file_sha256
 
 # %% auto #0
-__all__ = ['FAMILIES', 'SMOLLM2_GGUF', 'Family', 'UnsupportedModelError', 'family_of', 'ModelAdapter', 'adapt', 'tiny_config',
-           'randomize_', 'tiny_model', 'tiny_tokenizer', 'kv_head_of', 'reference_logits', 'param_breakdown',
-           'plot_param_breakdown', 'load_gguf', 'smollm2_path', 'load_smollm2', 'truncate', 'load_model']
+__all__ = ['FAMILIES', 'KINDS', 'SMOLLM2_GGUF', 'Family', 'UnsupportedModelError', 'family_of', 'ModelAdapter', 'Kind', 'adapt',
+           'tiny_config', 'randomize_', 'tiny_model', 'tiny_tokenizer', 'kv_head_of', 'reference_logits',
+           'param_breakdown', 'plot_param_breakdown', 'load_gguf', 'smollm2_path', 'load_smollm2', 'truncate',
+           'load_model']
 
 # %% ../nbs/01_models.ipynb #fb8053fd
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class Family:
     mlp:str='mlp'                # MLP sublayer, inside a block
     q:str='q_proj'; k:str='k_proj'; v:str='v_proj'; o:str='o_proj'
     gate:str='gate_proj'; up:str='up_proj'; down:str='down_proj'
+    attn_norm:str='input_layernorm'          # norm in front of the attention, inside a block
+    mlp_norm:str='post_attention_layernorm'  # norm in front of the MLP, inside a block
+    final_norm:str='model.norm'              # norm after the last block
 
 FAMILIES = {f.name: f for f in [
     Family('llama',   qkv_bias=None),
@@ -131,6 +135,72 @@ def name(self:ModelAdapter, i:int, part:str='') -> str:
 def prunable(self:ModelAdapter) -> list[str]:
     "Paths of every prunable module, attention and MLP of each block in order."
     return [self.name(i, k) for i in range(self.n_layers) for k in ('attn', 'mlp')]
+
+# %% ../nbs/01_models.ipynb #30f076bf
+@dataclass(frozen=True)
+class Kind:
+    "What pruning one kind of sublayer means."
+    name:str     # key in `KINDS`, and the `part` of `ModelAdapter.name`
+    label:str    # for people: 'attention' or 'MLP'
+    unit:str     # the structure removed one at a time: 'heads' or 'channels'
+    pruned:str   # projection whose input columns are pruned ('o' or 'down')
+    norm:str     # field of `Family` naming the norm in front of the sublayer
+
+KINDS = {k.name: k for k in [Kind('attn', 'attention', 'heads', 'o', 'attn_norm'),
+                             Kind('mlp', 'MLP', 'channels', 'down', 'mlp_norm')]}
+
+# %% ../nbs/01_models.ipynb #8987872d
+@patch
+def locate(self:Family, module:str) -> tuple[int, Kind]:
+    "Block index and `Kind` of a prunable module path, e.g. 'model.layers.3.mlp' -> (3, KINDS['mlp'])."
+    head, _, rest = module.partition(f'{self.blocks}.')
+    i, _, sub = rest.partition('.')
+    kind = {self.attn: KINDS['attn'], self.mlp: KINDS['mlp']}.get(sub)
+    if head or not i.isdigit() or kind is None: raise KeyError(f'{module!r} is not a prunable module of a {self.name} model')
+    return int(i), kind
+
+@patch
+def block_of(self:Family, module:str) -> int:
+    "Block index of a prunable module path."
+    return self.locate(module)[0]
+
+@patch
+def kind_of(self:Family, module:str) -> Kind:
+    "`Kind` of a prunable module path."
+    return self.locate(module)[1]
+
+# %% ../nbs/01_models.ipynb #20f51987
+@patch
+def locate(self:ModelAdapter, module:str) -> tuple[int, Kind]:
+    "Block index and `Kind` of a prunable module path of this model."
+    return self.family.locate(module)
+
+@patch
+def block_of(self:ModelAdapter, module:str) -> int: return self.family.block_of(module)   # block index of a module path
+@patch
+def kind_of(self:ModelAdapter, module:str) -> Kind: return self.family.kind_of(module)    # `Kind` of a module path
+
+# %% ../nbs/01_models.ipynb #4aaa5ab9
+@patch
+def norm(self:ModelAdapter, i:int, kind:str) -> nn.Module:
+    "The norm in front of sublayer `kind` ('attn' or 'mlp') of block `i`."
+    return getattr(self.blocks[i], getattr(self.family, KINDS[kind].norm))
+
+@patch(as_prop=True)
+def final_norm(self:ModelAdapter) -> nn.Module:
+    "The norm after the last block."
+    return _get(self.model, self.family.final_norm)
+
+@patch
+def width(self:ModelAdapter, kind:Kind) -> int:
+    "Columns of the pruned projection per structure: `head_dim` for a head, 1 for a channel."
+    return self.head_dim if kind is KINDS['attn'] else 1
+
+@patch
+def pruned_proj(self:ModelAdapter, module:str) -> nn.Linear:
+    "The projection whose input columns a prunable module loses (`o_proj` or `down_proj`)."
+    i, kind = self.locate(module)
+    return self.proj(i, kind.pruned)
 
 # %% ../nbs/01_models.ipynb #bcff73a3
 def adapt(model:nn.Module, # a Hugging Face causal LM
@@ -246,13 +316,12 @@ def reference_logits(model:nn.Module, # a supported causal LM
     x = m.embed_tokens(input_ids)
     pos = torch.arange(input_ids.shape[1], device=x.device)[None].expand(input_ids.shape[0], -1)
     cos, sin = m.rotary_emb(x, pos)
-    for i, blk in enumerate(ad.blocks):
-        if ad.heads(i): x = x + _attention(ad, i, blk.input_layernorm(x), cos, sin)
+    for i in range(ad.n_layers):
+        if ad.heads(i): x = x + _attention(ad, i, ad.norm(i, 'attn')(x), cos, sin)
         if ad.channels(i):
-            h = blk.post_attention_layernorm(x)
-            mlp = ad.mlp(i)
-            x = x + ad.proj(i, 'down')(mlp.act_fn(ad.proj(i, 'gate')(h)) * ad.proj(i, 'up')(h))
-    return model.lm_head(m.norm(x))
+            h = ad.norm(i, 'mlp')(x)
+            x = x + ad.proj(i, 'down')(ad.mlp(i).act_fn(ad.proj(i, 'gate')(h)) * ad.proj(i, 'up')(h))
+    return model.lm_head(ad.final_norm(x))
 
 # %% ../nbs/01_models.ipynb #6e466477
 def param_breakdown(model:nn.Module, # a supported causal LM
@@ -261,7 +330,7 @@ def param_breakdown(model:nn.Module, # a supported causal LM
     ad, res = adapt(model), dict(embedding=0, attention=0, mlp=0, norms=0, lm_head=0)
     res['embedding'] = num_params(model.get_input_embeddings())
     if not ad.tied: res['lm_head'] = num_params(model.get_output_embeddings())
-    for i, blk in enumerate(ad.blocks):
+    for i in range(ad.n_layers):
         res['attention'] += num_params(ad.attn(i))
         res['mlp'] += num_params(ad.mlp(i))
     res['norms'] = num_params(model) - sum(res.values())

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from fastcore.basics import patch
 from .core import save_json, load_json, atomic_write, progress, rank_world, all_gather_objects, barrier, generator
-from .models import adapt
+from .models import adapt, KINDS
 from .database import Database, run_block
 from .stitch import Stitcher
 from .data import TokenPool, sample
@@ -271,7 +271,7 @@ def restart_at(model:nn.Module, store:list, i:int,
     "A `logits(j, ids)` for `kl_topk`: `model` run from block `i` on, from the states `keep_block_states` kept."
     ad = adapt(model)
     blocks, head = list(ad.blocks)[i:], model.get_output_embeddings()
-    norm = model.get_submodule(ad.family.blocks.rsplit('.', 1)[0]).norm
+    norm = ad.final_norm
     def run(j, ids):
         b, r = (j, None) if rows is None else rows
         x, B = store[b][i][0], len(store[b][i][0])
@@ -284,7 +284,7 @@ def restart_at(model:nn.Module, store:list, i:int,
 
 def first_changed_block(db:Database, a:list[int], b:list[int]) -> int:
     "The first block in which genomes `a` and `b` differ (the number of blocks if they do not)."
-    blk = [int(m.split('.')[-2]) for m in db.modules]
+    blk = [db.family.block_of(m) for m in db.modules]
     return min((k for k, x, y in zip(blk, a, b) if x != y), default=max(blk) + 1)
 
 # %% ../nbs/31_search.ipynb #ddf06ccf
@@ -451,6 +451,8 @@ def new_generation(self:Scorer, parent:list[int]) -> dict:
     return work
 
 # %% ../nbs/31_search.ipynb #78214e62
+_CALL = dict(attn=lambda sub, x, kw: sub(hidden_states=x, **kw), mlp=lambda sub, x, kw: sub(x))   # run one sublayer
+
 @torch.no_grad()
 def latency_table(model:nn.Module, db:Database, # dense model and its database
                   seq_len:int=256, batch_size:int=1, repeat:int=5,
@@ -463,12 +465,11 @@ def latency_table(model:nn.Module, db:Database, # dense model and its database
     sync = torch.cuda.synchronize if x.is_cuda else (lambda: None)
     table = {}
     for m in progress(db.modules, desc='latency'):
-        i, attn = int(m.split('.')[-2]), db.schedule.kinds[m] == 'attn'
+        i, kind = ad.locate(m)
         row = []
         for lvl in range(db.levels + 1):
-            blk = adapt(st.set_levels({m: lvl})).blocks[i]
-            sub = getattr(blk, ad.family.attn if attn else ad.family.mlp)
-            run = (lambda: sub(hidden_states=x, **{k: v for k, v in kw.items() if k != 'hidden_states'})) if attn else (lambda: sub(x))
+            sub = getattr(adapt(st.set_levels({m: lvl})).blocks[i], getattr(ad.family, kind.name))
+            run = lambda: _CALL[kind.name](sub, x, {k: v for k, v in kw.items() if k != 'hidden_states'})
             run(); ts = []
             for _ in range(repeat):
                 sync(); t = time.perf_counter(); run(); sync(); ts.append(time.perf_counter() - t)
@@ -499,7 +500,7 @@ def plot_search(run:str|Path, # a search run folder
     for ax, kind in zip(axs[1:], ('attn', 'mlp')):
         im = ax.imshow(L[kinds == kind], aspect='auto', cmap='magma_r', interpolation='nearest', vmin=0, vmax=10,
                        extent=(g[0] - .5, g[-1] + .5, (kinds == kind).sum() - .5, -.5))
-        ax.set(xlabel='generation', ylabel='block', title=f'{"attention" if kind == "attn" else "MLP"} levels')
+        ax.set(xlabel='generation', ylabel='block', title=f'{KINDS[kind].label} levels')
     plt.colorbar(im, ax=axs[2], label='level')
     return axs
 

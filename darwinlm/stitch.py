@@ -71,6 +71,8 @@ def pruned_mlp(ad:ModelAdapter, i:int, kept:Tensor, W_down:Tensor|None) -> nn.Mo
     if hasattr(new, 'intermediate_size'): new.intermediate_size = len(kept)
     return new
 
+_PRUNED = dict(attn=pruned_attention, mlp=pruned_mlp)    # `Kind.name` -> builder of the pruned sublayer
+
 # %% ../nbs/20_stitch.ipynb #906ae7f0
 def _check_levels(db:Database, levels:dict):
     unknown = set(levels) - set(db.modules)
@@ -103,10 +105,9 @@ class Stitcher:
         blocks = adapt(self.model).blocks
         for m, lvl in levels.items():
             if self.levels[m] == lvl: continue
-            i, kind = int(m.split('.')[-2]), self.db.schedule.kinds[m]
+            i, kind = self.ad.locate(m)
             kept, W = self._load(m, lvl)
-            if kind == 'attn': setattr(blocks[i], self.ad.family.attn, pruned_attention(self.ad, i, kept, W))
-            else: setattr(blocks[i], self.ad.family.mlp, pruned_mlp(self.ad, i, kept, W))
+            setattr(blocks[i], getattr(self.ad.family, kind.name), _PRUNED[kind.name](self.ad, i, kept, W))
             self.levels[m] = lvl; self.switches += 1
         return self.model
 
@@ -115,10 +116,10 @@ class Stitcher:
         "Undo training of the working model: rebuild every sublayer at its level, reset all other parameters."
         cur, self.levels = dict(self.levels), {m: -1 for m in self.levels}
         self.set_levels(cur)
-        dense = dict(self.dense.named_parameters())
-        f = self.ad.family
+        dense, ad = dict(self.dense.named_parameters()), adapt(self.model)
+        rebuilt = {id(p) for i in range(ad.n_layers) for sub in (ad.attn(i), ad.mlp(i)) for p in sub.parameters()}
         for n, p in self.model.named_parameters():
-            if f'.{f.attn}.' not in n and f'.{f.mlp}.' not in n: p.copy_(dense[n])
+            if id(p) not in rebuilt: p.copy_(dense[n])
         return self.model
 
 # %% ../nbs/20_stitch.ipynb #34f6cc6d
@@ -137,8 +138,7 @@ def masked_model(model:nn.Module, db:Database, levels:dict) -> nn.Module:
     m = copy.deepcopy(model)
     ad = adapt(m)
     for name, lvl in levels.items():
-        i, attn = int(name.split('.')[-2]), db.schedule.kinds[name] == 'attn'
-        lin, g = (ad.proj(i, 'o'), ad.head_dim) if attn else (ad.proj(i, 'down'), 1)
+        lin, g = ad.pruned_proj(name), ad.width(ad.kind_of(name))
         kept, W = db.load(name, lvl)
         cols = (kept[:, None]*g + torch.arange(g)).flatten()
         new = torch.zeros_like(lin.weight)
