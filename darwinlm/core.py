@@ -4,15 +4,18 @@
 
 # %% ../nbs/00_core.ipynb #22fe8e15
 from __future__ import annotations
-import json, os, sys, tempfile, contextlib, importlib.metadata
+import argparse, dataclasses, inspect, json, os, sys, tempfile, contextlib, importlib.metadata
 from pathlib import Path
+from typing import Callable
 import torch
 from torch import nn
 from tqdm.auto import tqdm
+from fastcore.docments import docments
 
 # %% auto #0
-__all__ = ['cache_dir', 'atomic_write', 'save_json', 'load_json', 'file_sha256', 'package_versions', 'generator', 'progress',
-           'num_params', 'rank_world', 'all_gather_objects', 'barrier', 'torchrun_script']
+__all__ = ['USER_ERRORS', 'cache_dir', 'atomic_write', 'save_json', 'load_json', 'file_sha256', 'package_versions', 'generator',
+           'progress', 'num_params', 'rank_world', 'all_gather_objects', 'barrier', 'torchrun_script', 'UserError',
+           'one_line', 'ints', 'type_name', 'Arg', 'command_args', 'make_parser', 'fail', 'console', 'run_console']
 
 # %% ../nbs/00_core.ipynb #b4fbcf4e
 def cache_dir(*parts:str, # optional sub-folders
@@ -137,3 +140,122 @@ def torchrun_script(script:str|Path, # Python file to run on every rank
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     if p.returncode: raise RuntimeError(f'torchrun failed ({p.returncode}):\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}')
     return p.stdout
+
+# %% ../nbs/00_core.ipynb #f4b263eb
+class UserError(Exception):
+    "A mistake in the input that the user can fix; console scripts print it as one line and exit 2."
+
+USER_ERRORS = (UserError, ValueError, KeyError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)
+
+# %% ../nbs/00_core.ipynb #4aa52510
+def one_line(e:BaseException, # the error
+            ) -> str: # its message on one line
+    "An exception's message on one line (a `KeyError`'s without the quotes `str` adds)."
+    msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+    return ' '.join(str(msg).split()) or type(e).__name__
+
+# %% ../nbs/00_core.ipynb #5b181073
+def ints(s:str|tuple|list, # '8 4 2 1', '8,4,2,1', or already a sequence
+        ) -> tuple: # the ints
+    "A tuple of ints from a space- or comma-separated string."
+    if isinstance(s, (tuple, list)): return tuple(int(x) for x in s)
+    return tuple(int(x) for x in str(s).replace(',', ' ').split())
+
+_PARSE = dict(int=int, float=float, str=str, tuple=ints, Path=str)
+
+# %% ../nbs/00_core.ipynb #529615a5
+def type_name(ann) -> str: # 'int', 'float', 'str', 'bool', 'tuple', ...
+    "The first type of an annotation that is not None, by name: 'int|None' -> 'int', tuple[int, ...] -> 'tuple'."
+    s = ann if isinstance(ann, str) else ann.__name__ if isinstance(ann, type) else str(ann)
+    return next((p.strip().split('[')[0] for p in s.split('|') if p.strip() != 'None'), 'str')
+
+# %% ../nbs/00_core.ipynb #f69d426b
+@dataclasses.dataclass
+class Arg:
+    "One argument of a console script and the single place it comes from."
+    name:str           # parameter of the function or field of its config
+    kind:str           # 'int', 'float', 'str', 'bool' or 'tuple'
+    default:object     # `inspect.Parameter.empty` when required
+    help:str           # the docment of the parameter or field
+    positional:bool    # an argument (optional when it has a default) rather than an --option
+    field:bool         # a field of the config rather than a parameter of the function
+
+# %% ../nbs/00_core.ipynb #1b7aa1ca
+def _default(f:dataclasses.Field):
+    if f.default is not dataclasses.MISSING: return f.default
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else inspect.Parameter.empty
+
+def command_args(run:Callable, # the function a command calls; parameters without a default are positional
+                 config:type|None=None, # the dataclass of `run`'s `cfg` parameter: its fields become options
+                 positional:tuple=(), # fields of `config` taken as positional arguments instead
+                ) -> list[Arg]: # positional arguments first, in order
+    "The arguments of a console script, each with the default and docment of its one source."
+    args = []
+    if config is not None:
+        doc = docments(config)
+        args += [Arg(f.name, type_name(f.type), _default(f), doc.get(f.name) or '', f.name in positional, True)
+                 for f in dataclasses.fields(config)]
+    doc = docments(run)
+    args += [Arg(p.name, type_name(p.annotation), p.default, doc.get(p.name) or '', p.default is p.empty, False)
+             for p in inspect.signature(run).parameters.values() if p.name != 'cfg']
+    names = [a.name for a in args]
+    if len(set(names)) < len(names): raise TypeError(f'{run.__name__} and its config define {sorted({n for n in names if names.count(n) > 1})} twice')
+    return sorted(args, key=lambda a: not a.positional)
+
+# %% ../nbs/00_core.ipynb #ea441ac0
+def make_parser(prog:str, # the console script's name
+                doc:str, # what it does (first line of `--help`)
+                args:list[Arg], # from `command_args`
+               ) -> argparse.ArgumentParser:
+    "An argparse parser with one argument or option per `Arg`, plus `--debug`."
+    p = argparse.ArgumentParser(prog=prog, description=doc, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    for a in args:
+        kw = dict(help=(a.help or a.name).replace('%', '%%'), default=a.default)
+        if a.positional: p.add_argument(a.name, type=_PARSE.get(a.kind, str), **kw, **({} if a.default is inspect.Parameter.empty else dict(nargs='?')))
+        elif a.kind == 'bool': p.add_argument(f'--{a.name}', action=argparse.BooleanOptionalAction, **kw)
+        else: p.add_argument(f'--{a.name}', type=_PARSE.get(a.kind, str), metavar=a.kind.upper(), **kw)
+    p.add_argument('--debug', action='store_true', help='show the traceback of an error instead of one line')
+    return p
+
+# %% ../nbs/00_core.ipynb #bf62546a
+def fail(prog:str, # the console script
+         msg:str, # what is wrong and what to do
+        ):
+    "Print `prog: msg` on stderr and exit with status 2."
+    print(f'{prog}: {msg}', file=sys.stderr); sys.exit(2)
+
+def _out_of_memory(e:BaseException) -> bool:
+    return isinstance(e, (torch.OutOfMemoryError, MemoryError)) or "can't allocate memory" in str(e)
+
+# %% ../nbs/00_core.ipynb #c7ddf260
+def console(prog:str, # the console script's name, e.g. 'darwinlm-database'
+            run:Callable, # what it calls: `run(*positional, cfg=config(...), **options)`
+            config:type|None=None, # dataclass of `run`'s `cfg` parameter
+            positional:tuple=(), # fields of `config` taken as positional arguments
+            oom:str='lower --batch_size', # what to do when memory runs out
+           ) -> Callable: # `main(argv=None)`, for `console_scripts`
+    "A console script whose arguments come from `run`'s signature and `config`'s fields, with one-line errors."
+    args = command_args(run, config, positional)
+    def main(argv:list[str]|None=None): # the command line (default: `sys.argv[1:]`)
+        ns = vars(make_parser(prog, inspect.getdoc(run), args).parse_args(argv))
+        try:
+            kw = {a.name: ns[a.name] for a in args if not a.field}
+            if config is not None: kw['cfg'] = config(**{a.name: ns[a.name] for a in args if a.field})
+            return run(**kw)
+        except Exception as e:
+            if ns['debug'] or not (isinstance(e, USER_ERRORS) or _out_of_memory(e)): raise
+            fail(prog, f'out of memory ({one_line(e)[:100]}); {oom}' if _out_of_memory(e) else one_line(e))
+    main.prog, main.run, main.config, main.args = prog, run, config, args
+    return main
+
+# %% ../nbs/00_core.ipynb #a0884dad
+def run_console(main:Callable, # a script from `console`
+                *argv:str, # its command line
+               ) -> tuple: # (exit status, stderr, return value of the stage)
+    "Run a console script in this process and capture its exit status and stderr."
+    import io
+    err, code, res = io.StringIO(), 0, None
+    with contextlib.redirect_stderr(err):
+        try: res = main(list(argv))
+        except SystemExit as e: code = e.code
+    return code, err.getvalue().strip(), res

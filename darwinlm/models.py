@@ -13,13 +13,13 @@ import torch.nn.functional as F
 import transformers
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 from fastcore.basics import patch
-from .core import cache_dir, num_params, save_json, file_sha256
+from .core import cache_dir, num_params, save_json, file_sha256, UserError
 
 # %% auto #0
 __all__ = ['FAMILIES', 'KINDS', 'SMOLLM2_GGUF', 'Family', 'UnsupportedModelError', 'family_of', 'ModelAdapter', 'Kind', 'adapt',
            'tiny_config', 'randomize_', 'tiny_model', 'tiny_tokenizer', 'kv_head_of', 'reference_logits',
            'param_breakdown', 'plot_param_breakdown', 'load_gguf', 'smollm2_path', 'load_smollm2', 'truncate',
-           'load_model']
+           'load_tokenizer', 'load_model']
 
 # %% ../nbs/01_models.ipynb #fb8053fd
 @dataclass(frozen=True)
@@ -420,23 +420,48 @@ def truncate(model:nn.Module, # a supported causal LM, changed in place
     return model
 
 # %% ../nbs/01_models.ipynb #fd0e012c
+_VOCAB_FILES = ('tokenizer.json', 'tokenizer.model', 'vocab.json', 'vocab.txt', 'spiece.model')
+
+def load_tokenizer(src:str|Path, # tokenizer folder (or model folder) or HF id
+                   vocab_size:int|None=None, # the model's embedding rows, to check the tokenizer against
+                  ):
+    "A tokenizer, refused with a one-line error when a folder has none or its vocabulary does not fit the model."
+    p = Path(src).expanduser()
+    if p.is_dir() and not any((p/f).exists() for f in _VOCAB_FILES):
+        raise UserError(f'{p} has no tokenizer ({", ".join(_VOCAB_FILES)}); pass --tokenizer with the folder or HF id of the model\'s tokenizer')
+    tok = AutoTokenizer.from_pretrained(src)
+    if vocab_size is not None and not vocab_size // 2 <= len(tok) <= vocab_size:
+        raise UserError(f'the tokenizer of {src} has {len(tok):,} tokens for a model with {vocab_size:,} embeddings: '
+                        "not this model's tokenizer; pass --tokenizer with the right one")
+    return tok
+
+# %% ../nbs/01_models.ipynb #790a6ab7
 def load_model(src:str|Path=None, # HF id, local folder, .gguf file, or None/'smollm2' for the test bed
                dtype=torch.float32, # weights dtype
                device:str|torch.device='cpu', # where to put the model
+               tokenizer:str|Path|None=None, # tokenizer folder or HF id (default: the model's own)
                **kwargs): # passed to `from_pretrained`
     "Load a supported causal LM and its tokenizer from wherever it lives."
+    if os.environ.get('DARWINLM_PROGRESS', '1') == '0': transformers.utils.logging.disable_progress_bar()   # as darwinlm's bars
     if src is None or str(src).lower() in ('smollm2', 'smollm2-135m'): m, tok = load_smollm2(dtype=dtype)
     elif str(src).endswith('.gguf'): m, tok = load_gguf(src, dtype=dtype)
-    else:
-        p = Path(src).expanduser()
-        if not p.exists() and (str(src).startswith(('.', '/', '~')) or str(src).count('/') > 1):
-            raise FileNotFoundError(f'no model folder at {p}')
-        cfg = AutoConfig.from_pretrained(src, **kwargs)
-        family_of(cfg)                             # refuse before downloading weights
-        if 'modeling_darwinlm' in str(getattr(cfg, 'auto_map', '')):   # stitched: load natively, no remote code
-            from darwinlm.modeling_darwinlm import CLASSES
-            m = CLASSES[cfg.model_type].from_pretrained(src, dtype=dtype, **kwargs).eval()
-        else: m = AutoModelForCausalLM.from_pretrained(src, dtype=dtype, **kwargs).eval()
-        tok = AutoTokenizer.from_pretrained(src, **kwargs)
+    else: m, tok = _load_hf(src, dtype, tokenizer, **kwargs)
+    if tokenizer is not None: tok = load_tokenizer(tokenizer, m.config.vocab_size)
     adapt(m)
     return m.to(device), tok
+
+# %% ../nbs/01_models.ipynb #f6ca16b2
+def _load_hf(src, dtype, tokenizer, **kwargs):
+    "Model (and its own tokenizer unless `tokenizer` is given) from an HF id or a local folder."
+    p = Path(src).expanduser()
+    if not p.exists() and (str(src).startswith(('.', '/', '~')) or str(src).count('/') > 1):
+        raise FileNotFoundError(f'no model folder at {p}')
+    if p.is_dir() and not (p/'config.json').exists():
+        raise FileNotFoundError(f'{p} has no config.json: give a folder written by save_pretrained, an HF id or a .gguf file')
+    cfg = AutoConfig.from_pretrained(src, **kwargs)
+    family_of(cfg)                             # refuse before downloading weights
+    if 'modeling_darwinlm' in str(getattr(cfg, 'auto_map', '')):   # stitched: load natively, no remote code
+        from darwinlm.modeling_darwinlm import CLASSES
+        m = CLASSES[cfg.model_type].from_pretrained(src, dtype=dtype, **kwargs).eval()
+    else: m = AutoModelForCausalLM.from_pretrained(src, dtype=dtype, **kwargs).eval()
+    return m, (None if tokenizer is not None else load_tokenizer(src, cfg.vocab_size))

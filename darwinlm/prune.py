@@ -29,14 +29,14 @@ SCHEDULES = dict(
                seq_len=512, train_tokens=(10_000, 50_000, 100_000, 200_000), post_tokens=100_000_000, post_seq_len=2048,
                post_batch_size=64, post_lr=1e-4, tasks='paper', limit=None))
 
-@dataclass
+@dataclass(kw_only=True)
 class PruneConfig:
     "One DarwinLM run, end to end; `None` fields take the schedule's values."
-    model:str|None = None                 # HF id, local folder, .gguf; None: SmolLM2-135M (offline test bed)
+    model:str|None = None                 # HF id, local folder, .gguf, or smollm2 (default: the SmolLM2-135M test bed)
+    tokenizer:str|None = None             # tokenizer folder or HF id, when the model's folder has none
     data:str|None = None                  # text for calibration/selection/finetuning; None: embedded corpus
     level:int = 5                         # target: size of the uniform model at this level (of 10)
-    stages:tuple = ()                     # gradual pruning: earlier targets, e.g. (5,) with level 6 = search at 5,
-                                          # post-train, rebuild the database from the trained model, search at 6
+    stages:tuple = ()                     # gradual pruning: earlier targets, e.g. '5' with level 6 (post-trains and rebuilds the database between)
     schedule:str = 'auto'                 # 'cpu', 'paper', or 'auto' (cpu for the default model, else paper)
     db_seqs:int|None = None               # calibration sequences of the database
     db_seq_len:int|None = None            # ... and their length
@@ -45,7 +45,7 @@ class PruneConfig:
     survivors:tuple|None = None           # survivors after each selection step
     tokens:tuple|None = None              # fitness tokens per selection step
     seq_len:int|None = None               # tokens per fitness sequence
-    train_tokens:tuple|None = None        # training-aware selection: finetuning tokens per step (None: the schedule's; (): one-shot)
+    train_tokens:tuple|None = None        # training-aware selection: finetuning tokens per step (None: the schedule's; 0 or (): one-shot)
     post_tokens:int|None = None           # post-training tokens (0: skip)
     post_seq_len:int|None = None          # post-training sequence length
     post_batch_size:int|None = None       # post-training global batch (sequences)
@@ -53,10 +53,12 @@ class PruneConfig:
     kd:float = 0.5                        # distillation weight from the dense model during post-training
     tasks:str|None = None                 # lm-eval suite ('paper' or names); None: perplexity only
     limit:int|None = None                 # lm-eval documents per task
-    gguf:str|None = 'f16'                 # pruned.gguf for llama.cpp: f32, f16, bf16 or q8_0 matrices; None: no GGUF
+    gguf:str|None = 'f16'                 # pruned.gguf for llama.cpp: f32, f16, bf16 or q8_0 matrices (none: no GGUF)
     device:str|None = None                # where everything runs; None: 'cuda' when available, else 'cpu'
-    seed:int = 0
+    seed:int = 0                          # seed of the pools, the search and the post-training order
     def __post_init__(self):
+        if self.model == 'smollm2': self.model = None
+        if self.gguf == 'none': self.gguf = None
         if self.schedule == 'auto': self.schedule = 'cpu' if self.model in (None, 'smollm2') else 'paper'
         if self.schedule not in SCHEDULES: raise ValueError(f"schedule must be cpu, paper or auto, got {self.schedule!r}")
         if self.device is None: self.device = 'cuda' if torch.cuda.is_available() else 'cpu'
@@ -64,6 +66,7 @@ class PruneConfig:
             if getattr(self, k) is None: setattr(self, k, v)
         for k in ('survivors', 'tokens', 'train_tokens'):
             if getattr(self, k) is not None: setattr(self, k, tuple(getattr(self, k)))
+        if self.train_tokens is not None: self.train_tokens = tuple(t for t in self.train_tokens if t)
         if self.train_tokens == (): self.train_tokens = None     # () = explicitly one-shot
         if not 0 <= self.level <= 10: raise ValueError(f'level must be in 0..10, got {self.level}')
         self.stages = tuple(self.stages)
@@ -184,7 +187,7 @@ def run_prune(cfg:PruneConfig, # the run
              ) -> dict: # eval record: label -> params, perplexity (and suite)
     "DarwinLM end to end: database, search, stitch, post-train, evaluate, report (gradually with `cfg.stages`)."
     out, t00 = Path(out), time.perf_counter()
-    dense, tok = load_model(cfg.model, device=cfg.device)   # a model that does not load leaves no run folder behind
+    dense, tok = load_model(cfg.model, device=cfg.device, tokenizer=cfg.tokenizer)   # a model that does not load leaves no run folder behind
     _check_config(out, cfg)
     pools = make_pools(tok, cfg.data, seed=cfg.seed)
     ev = windows(pools['eval'], 256, limit=16)

@@ -128,10 +128,10 @@ def mutate(parent:list[int], kinds:list[str], L:int, budget:Budget, rng:random.R
                        'the level schedule leave too little room to move; ask for fewer offspring or another target')
 
 # %% ../nbs/31_search.ipynb #3606154f
-@dataclass
+@dataclass(kw_only=True)
 class SearchConfig:
     "An evolutionary search (defaults: the paper's selection schedule)."
-    level:int|None = 5                          # target: uniform level (or set `keep` or `params`)
+    level:int|None = None                       # target: size of the uniform model at this level (5 when no target is set)
     keep:float|None = None                      # target: fraction of block parameters kept
     params:int|None = None                      # target: absolute number of block parameters kept
     generations:int = 200                       # generations to run (a resumed run continues to this)
@@ -140,22 +140,23 @@ class SearchConfig:
     tokens:tuple = (1024, 2048, 4096, 8192)     # fitness tokens per selection step
     seq_len:int = 512                           # tokens per fitness sequence
     topk:int = 64                               # dense targets kept per token (KL on top-k + rest)
-    train_tokens:tuple|None = None              # training-aware: finetuning tokens per step, e.g.
-                                                # (10_000, 50_000, 100_000, 200_000); None = one-shot
+    train_tokens:tuple|None = None              # training-aware: finetuning tokens per step, e.g. '10000 50000 100000 200000' (None: one-shot)
     lr:float = 1e-5                             # AdamW learning rate of the offspring finetune
     train_batch_size:int = 4                    # sequences per finetuning step
-    batch_size:int = 8
-    seed:int = 0
-    select_windows:int|None = 256               # fitness set: windows whose dense targets are computed once
-                                                # (None: every window of the selection pool)
-    monitor_windows:int = 8                     # fixed windows of the fitness set on which the parent's one-shot KL is
-                                                # recorded every generation (the comparable fitness curve)
+    batch_size:int = 8                          # sequences per fitness forward
+    seed:int = 0                                # seed of mutations, token draws and the data pools
+    select_windows:int|None = 256               # fitness set: windows whose dense targets are computed once (0 or None: all)
+    monitor_windows:int = 8                     # fixed windows on which the parent's one-shot KL is recorded every generation
     def __post_init__(self):
+        if self.level is None and self.keep is None and self.params is None: self.level = 5
+        if self.select_windows == 0: self.select_windows = None
+        if self.keep is not None and not 0 < self.keep <= 1: raise ValueError(f'keep must be in (0, 1], got {self.keep}')
+        if self.level is not None and self.level < 0: raise ValueError(f'level must be >= 0, got {self.level}')
         self.survivors, self.tokens = tuple(self.survivors), tuple(self.tokens)
         if self.train_tokens is not None:
             self.train_tokens = tuple(self.train_tokens)
             if len(self.train_tokens) != len(self.tokens): raise ValueError('train_tokens needs one entry per selection step')
-        if sum(x is not None for x in (self.level, self.keep, self.params)) != 1: raise ValueError('set exactly one of level, keep and params')
+        if sum(x is not None for x in (self.level, self.keep, self.params)) != 1: raise ValueError('give one target: level, keep or params, not several')
         if len(self.survivors) != len(self.tokens): raise ValueError('survivors and tokens need one entry per selection step')
         if self.survivors[-1] != 1 or any(a <= b for a, b in zip(self.survivors, self.survivors[1:])):
             raise ValueError(f'survivors must decrease strictly to 1, got {self.survivors}')

@@ -5,7 +5,7 @@
 # %% ../nbs/40_train.ipynb #d41502e2
 from __future__ import annotations
 import json, math, shutil, time
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import torch
 import torch.nn.functional as F
@@ -17,7 +17,7 @@ from .data import TokenPool
 __all__ = ['TrainConfig', 'lr_at', 'train_order', 'train_loss', 'read_log', 'post_train', 'plot_training']
 
 # %% ../nbs/40_train.ipynb #4ef8e719
-@dataclass
+@dataclass(kw_only=True)
 class TrainConfig:
     "Post-training hyper-parameters (token counts are over all processes)."
     tokens:int = 1_000_000         # training tokens (steps = tokens // (batch_size*seq_len))
@@ -29,7 +29,7 @@ class TrainConfig:
     warmup:float = 0.05            # fraction of the steps with linear warmup
     weight_decay:float = 0.0       # AdamW decoupled weight decay
     clip:float = 1.0               # gradient-norm clipping (0: none)
-    kd:float = 0.0                 # weight of the distillation loss: loss = (1-kd)*LM + kd*KD (needs a teacher)
+    kd:float|None = None           # distillation weight: loss = (1-kd)*LM + kd*KD (None: 0.5 with a teacher, else 0)
     temperature:float = 1.0        # distillation temperature (the KD term is scaled by T^2)
     mixed_precision:str = 'auto'   # 'auto' (bf16 on GPUs that support it), 'bf16', 'fp16' or 'no'
     save_every:int = 100           # optimizer steps between checkpoints (and at the end)
@@ -42,7 +42,7 @@ class TrainConfig:
         if self.steps < 1: raise ValueError(f'{self.tokens} tokens make no step of {self.batch_size}x{self.seq_len}')
         if self.batch_size % self.micro_batch_size:
             raise ValueError(f'batch_size {self.batch_size} is not a multiple of micro_batch_size {self.micro_batch_size}')
-        if not 0 <= self.kd <= 1: raise ValueError(f'kd must be in [0, 1], got {self.kd}')
+        if self.kd is not None and not 0 <= self.kd <= 1: raise ValueError(f'kd must be in [0, 1], got {self.kd}')
         if not 0 <= self.warmup < 1: raise ValueError(f'warmup must be in [0, 1), got {self.warmup}')
         if self.lr <= 0 or self.min_lr < 0 or self.min_lr > self.lr: raise ValueError('need 0 <= min_lr <= lr, lr > 0')
         if self.mixed_precision not in ('auto', 'bf16', 'fp16', 'no'): raise ValueError(f'mixed_precision {self.mixed_precision!r}?')
@@ -157,7 +157,8 @@ def post_train(model:nn.Module, # model to train in place (e.g. a stitched model
               ) -> dict: # summary: steps, tokens, final loss, perplexities, seconds
     "Post-train `model` on `pool` (plain next-token loss, or mixed with distillation from `teacher`)."
     from darwinlm.eval import perplexity
-    if cfg.kd > 0 and teacher is None: raise ValueError('cfg.kd > 0 needs a teacher model')
+    if cfg.kd is None: cfg = replace(cfg, kd=0.5 if teacher is not None else 0.0)
+    if cfg.kd > 0 and teacher is None: raise ValueError('kd > 0 needs a teacher model (--teacher)')
     if teacher is not None and teacher.config.vocab_size != model.config.vocab_size:
         raise ValueError(f'teacher vocabulary ({teacher.config.vocab_size}) differs from the student\'s ({model.config.vocab_size})')
     out = Path(out)
