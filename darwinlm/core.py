@@ -52,7 +52,8 @@ def save_json(obj, # anything `json` can write
     with atomic_write(path) as f: json.dump(obj, f, indent=2, default=str); f.write('\n')
     return Path(path)
 
-def load_json(path:str|Path): 
+def load_json(path:str|Path, # a JSON file
+             ): # what it holds
     "Read a JSON file."
     return json.loads(Path(path).read_text())
 
@@ -68,7 +69,7 @@ def file_sha256(path:str|Path, # file to hash
     return h.hexdigest()
 
 # %% ../nbs/00_core.ipynb #6229d42c
-def package_versions(names=('darwinlm', 'torch', 'transformers', 'datasets', 'safetensors', 'lm_eval'),
+def package_versions(names=('darwinlm', 'torch', 'transformers', 'datasets', 'safetensors', 'lm_eval'), # distributions to report
                     ) -> dict: # name -> version, or None if not installed
     "Versions of Python and the packages that shape results."
     res = {'python': sys.version.split()[0]}
@@ -79,7 +80,7 @@ def package_versions(names=('darwinlm', 'torch', 'transformers', 'datasets', 'sa
 
 # %% ../nbs/00_core.ipynb #81aa864a
 def generator(seed:int, # the seed
-              device:str|torch.device='cpu',
+              device:str|torch.device='cpu', # where its random numbers are drawn
              ) -> torch.Generator:
     "A fresh `torch.Generator` seeded with `seed`."
     if not isinstance(seed, int) or isinstance(seed, bool): raise TypeError(f'seed must be an int, got {seed!r}')
@@ -112,7 +113,8 @@ def rank_world() -> tuple[int, int]:
     if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
     return 0, 1
 
-def all_gather_objects(obj) -> list:
+def all_gather_objects(obj, # any picklable record of this rank
+                      ) -> list: # one per rank
     "Every rank's `obj`, in rank order ([obj] without a process group)."
     import torch.distributed as dist
     rank, world = rank_world()
@@ -164,7 +166,8 @@ def ints(s:str|tuple|list, # '8 4 2 1', '8,4,2,1', or already a sequence
 _PARSE = dict(int=int, float=float, str=str, tuple=ints, Path=str)
 
 # %% ../nbs/00_core.ipynb #529615a5
-def type_name(ann) -> str: # 'int', 'float', 'str', 'bool', 'tuple', ...
+def type_name(ann, # an annotation: a type, a union or its string
+             ) -> str: # 'int', 'float', 'str', 'bool', 'tuple', ...
     "The first type of an annotation that is not None, by name: 'int|None' -> 'int', tuple[int, ...] -> 'tuple'."
     s = ann if isinstance(ann, str) else ann.__name__ if isinstance(ann, type) else str(ann)
     return next((p.strip().split('[')[0] for p in s.split('|') if p.strip() != 'None'), 'str')
