@@ -6,7 +6,8 @@
 from __future__ import annotations
 from dataclasses import asdict, fields
 from pathlib import Path
-from .core import save_json, load_json, num_params, rank_world, console, UserError
+import torch
+from .core import save_json, load_json, num_params, rank_world, console, UserError, resolve_dtype
 from .models import load_model, adapt, param_breakdown
 from .data import make_pools, sample, windows
 from .eval import EvalConfig, quick_eval, comparison_table
@@ -55,9 +56,10 @@ def run_database(model:str, # HF id, local folder, .gguf file, or smollm2
                  seq_len:int=512, # tokens per calibration sequence
                  seed:int=0, # seed of the calibration draw
                  tokenizer:str|None=None, # tokenizer folder or HF id, when the model's folder has none
+                 dtype:str='auto', # weights' dtype: auto (bfloat16 with a CUDA --device, else float32), bfloat16, float16, float32
                 ) -> Path: # the database folder
     "Build the second-order sparsity-level database of a model."
-    m, tok = load_model(model, tokenizer=tokenizer)
+    m, tok = load_model(model, dtype=resolve_dtype(dtype, cfg.device or 'cpu'), tokenizer=tokenizer)
     calib = sample(make_pools(tok, data, seed=seed)['calib'], n_seqs, seq_len, seed=seed)
     desc = f'{n_seqs}x{seq_len} tokens of {data or "the embedded corpus"} (calib pool, seed {seed})'
     db = Database(build_database(m, calib, out, cfg, calib_desc=desc), m)
@@ -86,9 +88,10 @@ def run_stitch(model:str, # HF id, local folder, .gguf file, or smollm2
                levels:str, # a uniform level (e.g. 5) or a JSON file of module -> level
                out:str, # output folder (a save_pretrained folder)
                tokenizer:str|None=None, # tokenizer folder or HF id, when the model's folder has none
+               dtype:str='auto', # dtype of the stitched model: auto (bfloat16 when CUDA is there, else float32), bfloat16, float16, float32
               ) -> Path: # the stitched model's folder
     "Stitch a physically smaller model from a database and a level assignment."
-    m, tok = load_model(model, tokenizer=tokenizer)
+    m, tok = load_model(model, dtype=resolve_dtype(dtype), tokenizer=tokenizer)
     database = Database(db, m)
     lv = read_levels(levels, database)
     s = stitch(m, database, lv)
@@ -106,9 +109,12 @@ def run_search(model:str, # HF id, local folder, .gguf file, or smollm2
                data:str|None=None, # selection and finetuning text (default: embedded corpus)
                state_mb:float=2048, # most MB of parent block states kept for restarts (0: no restarts)
                tokenizer:str|None=None, # tokenizer folder or HF id, when the model's folder has none
+               device:str|None=None, # where the search runs (default: cuda when there is a GPU, else cpu)
+               dtype:str='auto', # weights' dtype: auto (bfloat16 on a CUDA device, else float32), bfloat16, float16, float32
               ) -> dict: # the search's result: levels, fitness, params, budget
     "Evolutionary search for a level per module under a budget."
-    m, tok = load_model(model, tokenizer=tokenizer)
+    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    m, tok = load_model(model, dtype=resolve_dtype(dtype, device), device=device, tokenizer=tokenizer)
     pools = make_pools(tok, data, seed=cfg.seed)
     res = evolve(m, Database(db, m), pools['select'], out, cfg, train_pool=pools['finetune'], state_mb=state_mb)
     print(f"{res['params']/1e6:.2f}M block parameters (budget {res['budget']/1e6:.2f}M), fitness {res['fitness']:.4f}; "
@@ -137,11 +143,12 @@ def run_train(model:str, # model to train: HF id, local folder (e.g. a stitched 
               data:str|None=None, # training text: file, folder or datasets id (default: embedded corpus)
               teacher:str|None=None, # dense teacher for distillation (HF id, folder, .gguf or smollm2)
               tokenizer:str|None=None, # tokenizer folder or HF id, when the model's folder has none
+              dtype:str='auto', # stored dtype of the model and teacher (training keeps float32 master weights): auto, bfloat16, float16, float32
              ) -> dict: # the training summary
     "Post-train a (pruned) model, optionally distilling from a teacher."
     if cfg.kd and not teacher: raise UserError('--kd > 0 needs --teacher (the dense model to distil from)')
-    m, tok = load_model(model, tokenizer=tokenizer)
-    t = load_model(teacher, tokenizer=tokenizer)[0] if teacher else None
+    m, tok = load_model(model, dtype=resolve_dtype(dtype), tokenizer=tokenizer)
+    t = load_model(teacher, dtype=resolve_dtype(dtype), tokenizer=tokenizer)[0] if teacher else None
     pools, out = make_pools(tok, data, seed=cfg.seed), Path(out)
     res = post_train(m, pools['finetune'], out/'run', cfg, teacher=t, eval_seqs=windows(pools['eval'], cfg.seq_len, limit=16))
     if rank_world()[0] == 0: _save_trained(m, tok, out, res, model, data, teacher)

@@ -13,9 +13,10 @@ from tqdm.auto import tqdm
 from fastcore.docments import docments
 
 # %% auto #0
-__all__ = ['USER_ERRORS', 'cache_dir', 'atomic_write', 'save_json', 'load_json', 'file_sha256', 'package_versions', 'generator',
-           'progress', 'num_params', 'rank_world', 'all_gather_objects', 'barrier', 'torchrun_script', 'UserError',
-           'one_line', 'ints', 'type_name', 'Arg', 'command_args', 'make_parser', 'fail', 'console', 'run_console']
+__all__ = ['USER_ERRORS', 'DTYPES', 'cache_dir', 'atomic_write', 'save_json', 'load_json', 'file_sha256', 'package_versions',
+           'generator', 'progress', 'num_params', 'rank_world', 'all_gather_objects', 'barrier', 'torchrun_script',
+           'UserError', 'one_line', 'ints', 'type_name', 'Arg', 'command_args', 'make_parser', 'fail', 'console',
+           'run_console', 'resolve_dtype']
 
 # %% ../nbs/00_core.ipynb #b4fbcf4e
 def cache_dir(*parts:str, # optional sub-folders
@@ -262,3 +263,17 @@ def run_console(main:Callable, # a script from `console`
         try: res = main(list(argv))
         except SystemExit as e: code = e.code
     return code, err.getvalue().strip(), res
+
+# %% ../nbs/00_core.ipynb #30b79694
+DTYPES = dict(bfloat16=torch.bfloat16, float16=torch.float16, float32=torch.float32)
+
+def resolve_dtype(dtype:str|torch.dtype='auto', # 'auto', a name in `DTYPES`, or a torch dtype
+                  device:str|torch.device|None=None, # where the work runs (None: CUDA if there is one)
+                 ) -> torch.dtype: # the weights' dtype
+    "The dtype of the weights: `auto` is bfloat16 on a CUDA device and float32 elsewhere."
+    if isinstance(dtype, torch.dtype): return dtype
+    if dtype == 'auto':
+        cuda = torch.cuda.is_available() if device is None else torch.device(device).type == 'cuda'
+        return torch.bfloat16 if cuda else torch.float32
+    if dtype not in DTYPES: raise UserError(f"dtype must be auto, {', '.join(DTYPES)}; got {dtype!r}")
+    return DTYPES[dtype]

@@ -35,11 +35,12 @@ def removal_counts(n:int, # structures in the module (heads or channels)
 @dataclass
 class Schedule:
     "Removal counts and kept parameters per module and level."
-    levels:int
+    levels:int     # L: levels run from 0 (dense) to L (module removed)
     counts:dict    # module path -> removed structures at levels 0..L
     params:dict    # module path -> parameters kept at levels 0..L
     kinds:dict     # module path -> 'attn' or 'mlp'
 
+# %% ../nbs/12_database.ipynb #b618730b
 def _attn_params(ad:ModelAdapter, i:int, h:int) -> int:
     "Parameters of block i's attention with h query heads kept (K/V whole under GQA)."
     if h == 0: return 0
@@ -57,8 +58,11 @@ def _mlp_params(ad:ModelAdapter, i:int, c:int) -> int:
     for p in ('gate', 'up'): n += c if ad.proj(i, p).bias is not None else 0
     return n + (ad.hidden if ad.proj(i, 'down').bias is not None else 0)
 
+# %% ../nbs/12_database.ipynb #ad7595bd
 def make_schedule(model:nn.Module, # a supported model, dense or already pruned
-                  levels:int=10, mlp_step:int=32) -> Schedule:
+                  levels:int=10, # L: level L removes the module
+                  mlp_step:int=32, # MLP removal counts are multiples of this (below level L)
+                 ) -> Schedule: # counts, kept parameters and kind of every module still present
     "The level schedule of every prunable module of `model` (modules already removed have none)."
     ad, counts, params, kinds = adapt(model), {}, {}, {}
     for i in range(ad.n_layers):
@@ -90,7 +94,10 @@ def first_block_inputs(model:nn.Module, # a supported causal LM
     finally: h.remove()
     return caught['x'], caught['kw']
 
-def run_block(block:nn.Module, x:Tensor, kw:dict) -> Tensor:
+def run_block(block:nn.Module, # a decoder block
+              x:Tensor, # [B, T, hidden] hidden states entering it
+              kw:dict, # keyword arguments the model passes to its blocks (from `first_block_inputs`)
+             ) -> Tensor: # [B, T, hidden] hidden states leaving it
     "Output hidden states of a decoder block (tuple or tensor return, across transformers versions)."
     out = block(x, **kw)
     return out[0] if isinstance(out, tuple) else out
@@ -102,14 +109,17 @@ def _tensor_digest(t:Tensor, n:int=1<<14) -> str:
     idx = torch.arange(k, dtype=torch.long) * (len(flat) - 1) // max(k - 1, 1)   # exact integer spacing
     return hashlib.sha256(flat[idx].float().cpu().numpy().tobytes()).hexdigest()[:16]
 
-def fingerprint(model:nn.Module) -> dict:
+def fingerprint(model:nn.Module, # a supported causal LM
+               ) -> dict: # architecture: the adapter's geometry; tensors: name -> 'shape:digest'
     "Architecture and per-tensor digests of `model`."
     s = adapt(model).summary()
     return dict(architecture={k: s[k] for k in ('family', 'n_layers', 'hidden', 'n_heads', 'n_kv_heads', 'head_dim',
                                                 'intermediate', 'vocab')},
                 tensors={n: f'{tuple(p.shape)}:{_tensor_digest(p)}' for n, p in model.named_parameters()})
 
-def fingerprint_diff(a:dict, b:dict) -> list[str]:
+def fingerprint_diff(a:dict, # fingerprint of the reference (e.g. the database's)
+                     b:dict, # fingerprint compared with it (e.g. the model's)
+                    ) -> list[str]: # one line per difference (tensors only `b` has are not listed)
     "Human-readable differences between two fingerprints (empty if they match)."
     out = [f'{k}: {a["architecture"].get(k)} vs {b["architecture"].get(k)}'
            for k in a['architecture'] if a['architecture'][k] != b['architecture'].get(k)]
@@ -199,13 +209,14 @@ def _to(o, dev):
     if isinstance(o, dict): return {k: _to(v, dev) for k, v in o.items()}
     return o
 
+# %% ../nbs/12_database.ipynb #ad469016
 @torch.no_grad()
 def build_database(model:nn.Module, # dense supported causal LM
                    calib:Tensor, # [n, seq_len] calibration token ids (all ranks pass the same)
                    out:str|Path, # database folder
                    cfg:DatabaseConfig|None=None, # how to build
                    calib_desc:str='', # what the calibration data is, for the manifest
-                  ) -> Path:
+                  ) -> Path: # `out`
     "Build (or resume) the OBS database of every attention and MLP module of `model` in `out`."
     cfg, out = cfg or DatabaseConfig(), Path(out)
     ad, sched = adapt(model), make_schedule(model, cfg.levels, cfg.mlp_step)
@@ -271,7 +282,8 @@ class Database:
     @property
     def complete(self) -> bool: return all(m in self.manifest['modules'] for m in self.modules)
 
-    def verify(self, model:nn.Module):
+    def verify(self, model:nn.Module, # the model the database is to be used with
+              ):
         "Raise if this database was not made for `model`."
         if d := fingerprint_diff(self.manifest['fingerprint'], fingerprint(model)):
             raise ValueError(f'database {self.path} was made for another model (build one for this model with darwinlm-database): '
@@ -304,8 +316,12 @@ def load(self:Database, module:str, # module path, e.g. 'model.layers.3.mlp'
     with safe_open(str(self._file(module)), framework='pt') as f:
         return f.get_tensor(f'kept.{c}').long(), f.get_tensor(f'weight.{c}')
 
+# %% ../nbs/12_database.ipynb #7fec9a21
 @patch
-def error(self:Database, module:str, level:int) -> float:
+def error(self:Database,
+          module:str, # module path, e.g. 'model.layers.3.mlp'
+          level:int, # 0..L
+         ) -> float: # OBS error over the error of removing the whole module: 0 at level 0, 1 at level L
     "Relative OBS reconstruction error of `module` at `level` (0 dense, 1 removed)."
     c = self.schedule.counts[module][level]
     if c == 0: return 0.0
@@ -314,7 +330,8 @@ def error(self:Database, module:str, level:int) -> float:
 
 # %% ../nbs/12_database.ipynb #cc51e38e
 @patch
-def size_report(self:Database, model:nn.Module) -> dict:
+def size_report(self:Database, model:nn.Module, # the model the database was built for (gives the dense shapes)
+               ) -> dict: # disk_bytes, dense_per_level_bytes and their ratio
     "Bytes on disk vs storing one dense o_proj/down_proj matrix per level (L+1 levels) in the same dtype."
     ad, dense = adapt(model), 0
     for n in self.modules:
@@ -325,7 +342,8 @@ def size_report(self:Database, model:nn.Module) -> dict:
 
 # %% ../nbs/12_database.ipynb #e0f1f42f
 def plot_error_heatmap(res:dict, # the JSON record written from a database (see above)
-                       ax=None):
+                       ax=None, # matplotlib Axes to draw on (None: a new 5 x 8 in figure)
+                      ):
     "Heatmap of relative reconstruction error, module x level (log colour scale); returns the Axes."
     import matplotlib.pyplot as plt, matplotlib.colors as mcolors, numpy as np
     mods = [m for k in KINDS for m in res['modules'] if res['kinds'][m] == k]    # attention rows first

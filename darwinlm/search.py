@@ -47,32 +47,55 @@ class Budget:
             params = keep * self.dense
         self.params = params
         self.slack = slack if slack is not None else max(abs(sp[m][l] - sp[m][l+1]) for m in self.modules for l in range(db.levels))
-    def size(self, genome:list[int]) -> float:
-        "Cost of `genome` (block parameters kept, by default)."
-        return sum(self.table[m][l] for m, l in zip(self.modules, genome))
-    def ok(self, genome:list[int]) -> bool: return self.params - self.slack <= self.size(genome) <= self.params
-    def step(self, i:int, l:int) -> float:
-        "What raising module `i` from level `l` to `l + 1` saves (0 where the schedule repeats a count)."
-        m = self.modules[i]; return self.table[m][l] - self.table[m][l + 1]
-    def uniform_level(self) -> int:
-        "The lowest level at which the uniform genome fits the budget."
-        n, L = len(self.modules), self.db.levels
-        return next((l for l in range(L + 1) if self.size([l]*n) <= self.params), L)
-    def start(self) -> list[int]:
-        "The search's starting point: the uniform genome just below the budget, filled up to it if needed."
-        n = len(self.modules)
-        g = [self.uniform_level()]*n
-        moved = True
-        while not self.ok(g) and moved:     # between two uniform levels: lower levels module by module
-            moved = False
-            for i in range(n):
-                h = g[:i] + [g[i] - 1] + g[i+1:]
-                if g[i] > 0 and self.size(h) <= self.params: g, moved = h, True
-                if self.ok(g): break
-        return g
+
+# %% ../nbs/31_search.ipynb #534ff8e4
+@patch
+def size(self:Budget, genome:list[int], # a level per module, in `db.modules` order
+        ) -> float: # the cost table summed over modules (block parameters kept, by default)
+    "Cost of `genome` (block parameters kept, by default)."
+    return sum(self.table[m][l] for m, l in zip(self.modules, genome))
+
+@patch
+def ok(self:Budget, genome:list[int], # a level per module, in `db.modules` order
+      ) -> bool: # `budget - slack <= size(genome) <= budget`
+    "Whether `genome` lies in the budget band."
+    return self.params - self.slack <= self.size(genome) <= self.params
+
+@patch
+def step(self:Budget,
+         i:int, # module index, in `db.modules` order
+         l:int, # its level, 0..L-1
+        ) -> float: # cost saved from level `l` to `l + 1`
+    "What raising module `i` from level `l` to `l + 1` saves (0 where the schedule repeats a count)."
+    m = self.modules[i]; return self.table[m][l] - self.table[m][l + 1]
+
+# %% ../nbs/31_search.ipynb #08973b73
+@patch
+def uniform_level(self:Budget) -> int: # 0..L; L when no level fits
+    "The lowest level at which the uniform genome fits the budget."
+    n, L = len(self.modules), self.db.levels
+    return next((l for l in range(L + 1) if self.size([l]*n) <= self.params), L)
+
+@patch
+def start(self:Budget) -> list[int]: # a level per module, in `db.modules` order
+    "The search's starting point: the uniform genome just below the budget, filled up to it if needed."
+    n = len(self.modules)
+    g = [self.uniform_level()]*n
+    moved = True
+    while not self.ok(g) and moved:     # between two uniform levels: lower levels module by module
+        moved = False
+        for i in range(n):
+            h = g[:i] + [g[i] - 1] + g[i+1:]
+            if g[i] > 0 and self.size(h) <= self.params: g, moved = h, True
+            if self.ok(g): break
+    return g
 
 # %% ../nbs/31_search.ipynb #595754af
-def level_switch(genome:list[int], kinds:list[str], L:int, rng:random.Random) -> list[int]:
+def level_switch(genome:list[int], # a level per module
+                 kinds:list[str], # 'attn' or 'mlp' per module, aligned with `genome`
+                 L:int, # the highest level (module removed)
+                 rng:random.Random, # drawn from in place
+                ) -> list[int]: # a new list; equal to `genome` when the drawn kind cannot move
     "One switch: +1 on a module, -1 on another module of the same kind."
     g = list(genome)
     kind = rng.choice(sorted(set(kinds)))
@@ -85,7 +108,11 @@ def level_switch(genome:list[int], kinds:list[str], L:int, rng:random.Random) ->
     g[a] += 1; g[b] -= 1
     return g
 
-def repair(genome:list[int], budget:Budget, L:int, rng:random.Random,
+# %% ../nbs/31_search.ipynb #8b3534d4
+def repair(genome:list[int], # a level per module, possibly outside the band
+           budget:Budget, # the band to move into
+           L:int, # the highest level (module removed)
+           rng:random.Random, # drawn from in place
            frozen:set=frozenset(), # module indices the repair leaves alone (the switched ones)
           ) -> list[int]|None: # inside the budget band, or None if no move gets there
     "Move `genome` into the budget band one level at a time, on random modules of either kind."
@@ -101,16 +128,24 @@ def repair(genome:list[int], budget:Budget, L:int, rng:random.Random,
     return g
 
 # %% ../nbs/31_search.ipynb #2c40b091
-def moved_kinds(a:list[int], b:list[int], kinds:list[str]) -> set[str]:
+def moved_kinds(a:list[int], # a genome
+                b:list[int], # another genome of the same length
+                kinds:list[str], # 'attn' or 'mlp' per module
+               ) -> set[str]: # a subset of {'attn', 'mlp'}
     "The kinds of module ('attn', 'mlp') whose levels differ between genomes `a` and `b`."
     return {k for x, y, k in zip(a, b, kinds) if x != y}
 
-def mutate(parent:list[int], kinds:list[str], L:int, budget:Budget, rng:random.Random,
+# %% ../nbs/31_search.ipynb #ab575f99
+def mutate(parent:list[int], # the parent genome
+           kinds:list[str], # 'attn' or 'mlp' per module
+           L:int, # the highest level (module removed)
+           budget:Budget, # the band every offspring must lie in
+           rng:random.Random, # drawn from in place
            seen:set, # genomes already produced this generation (updated)
            tries:int=1000, # draws before giving up
            stats:dict|None=None, # counts updated in place: proposed, rejected, and accepted offspring per kind moved
            repaired:bool=True, # repair across kinds (False: the paper's plain switch, rejected outside the band)
-          ) -> list[int]:
+          ) -> list[int]: # unlike `parent`, not in `seen`, inside the band; RuntimeError after `tries` draws
     "A new offspring of `parent` inside the budget band: 1-3 level switches (mostly 1), then a repair."
     st = stats if stats is not None else {}
     for _ in range(tries):
@@ -207,7 +242,9 @@ def evolve(model:nn.Module, # dense model
 # %% ../nbs/31_search.ipynb #c605c382
 def selection_noise(kl:list[list[float]], # [candidate][window] KL of one selection step (paired windows)
                     survivors:int, # how many the step keeps
-                    n_boot:int=200, seed:int=0) -> dict:
+                    n_boot:int=200, # bootstrap redraws of the step's windows
+                    seed:int=0, # seed of the redraws
+                   ) -> dict: # windows; p_best; gap: the runner-up's mean KL minus the best's; se: its standard error (None with one window)
     "Bootstrap over a step's windows: P(the best candidate stays among the survivors), the top two's gap and its standard error."
     x = torch.tensor(kl, dtype=torch.float64)
     c, w = x.shape
@@ -221,8 +258,9 @@ def selection_noise(kl:list[list[float]], # [candidate][window] KL of one select
 # %% ../nbs/31_search.ipynb #9cc3eb96
 def finetune_(model:nn.Module, # model to train in place
               seqs:torch.Tensor, # [n, T] token ids
-              lr:float=1e-5, batch_size:int=4,
-             ) -> list[float]: # training losses
+              lr:float=1e-5, # AdamW learning rate
+              batch_size:int=4, # sequences per optimizer step
+             ) -> list[float]: # the training loss of every step
     "Next-token finetuning with AdamW; float32 master weights whatever the model's dtype."
     params = [p for p in model.parameters() if p.requires_grad]
     # float32 parameters are their own master weights; others get a float32 copy that is written back
@@ -246,7 +284,9 @@ def finetune_(model:nn.Module, # model to train in place
     return losses
 
 # %% ../nbs/31_search.ipynb #9235b6b7
-def keep_block_states(model:nn.Module, store:list):
+def keep_block_states(model:nn.Module, # the model whose forward is recorded (the parent, stitched)
+                      store:list, # gets one entry per call: per block, the (hidden states [B, T, hidden], kwargs) entering it
+                     ):
     "A `logits(j, ids)` for `kl_topk`: a full forward that appends to `store` the (hidden states, kwargs) entering every block."
     blocks = adapt(model).blocks
     def run(j, ids):
@@ -261,12 +301,15 @@ def keep_block_states(model:nn.Module, store:list):
         return lg
     return run
 
+# %% ../nbs/31_search.ipynb #c777feb1
 def _batch_rows(v, r:list[int], B:int):
     "Rows `r` of a captured block argument whose leading dimension is the batch (`B` sequences); other values as they are."
     if isinstance(v, tuple): return tuple(_batch_rows(x, r, B) for x in v)
     return v[r] if torch.is_tensor(v) and v.dim() > 0 and v.shape[0] == B and B > 1 else v
 
-def restart_at(model:nn.Module, store:list, i:int,
+def restart_at(model:nn.Module, # an offspring whose blocks before `i` are the parent's
+               store:list, # what `keep_block_states` kept for the parent
+               i:int, # the first block to run; the states entering it come from `store`
                rows:tuple|None=None, # (store batch, row indices): run only these rows of that batch
               ):
     "A `logits(j, ids)` for `kl_topk`: `model` run from block `i` on, from the states `keep_block_states` kept."
@@ -283,7 +326,11 @@ def restart_at(model:nn.Module, store:list, i:int,
         return head(norm(x))
     return run
 
-def first_changed_block(db:Database, a:list[int], b:list[int]) -> int:
+# %% ../nbs/31_search.ipynb #e1207e40
+def first_changed_block(db:Database, # the database whose module order the genomes follow
+                        a:list[int], # a genome
+                        b:list[int], # another genome
+                       ) -> int: # a block index, or the number of blocks
     "The first block in which genomes `a` and `b` differ (the number of blocks if they do not)."
     blk = [db.family.block_of(m) for m in db.modules]
     return min((k for k, x, y in zip(blk, a, b) if x != y), default=max(blk) + 1)
@@ -320,10 +367,13 @@ def _start(out:Path, cfg:SearchConfig, db:Database, budget:Budget, write:bool=Tr
         with atomic_write(out/'history.jsonl') as f: f.write(''.join(l + '\n' for l in keep))
     return st['generation'], st['parent'], rng, {tuple(st['parent']): {int(w): v for w, v in st.get('memo', {}).items()}}
 
-def read_history(run:str|Path) -> list[dict]:
+# %% ../nbs/31_search.ipynb #e9d5db15
+def read_history(run:str|Path, # a search run folder
+                ) -> list[dict]: # one record per generation, in order
     "The records of a search run, one per generation."
     return [json.loads(l) for l in (Path(run)/'history.jsonl').read_text().splitlines() if l.strip()]
 
+# %% ../nbs/31_search.ipynb #de749934
 def _checkpoint(out:Path, rec:dict, rng:random.Random, kept:dict):
     "Append a generation's record to the history, then its state (rank 0 only): a crash between the two loses only it."
     if rank_world()[0] != 0: return
@@ -348,9 +398,15 @@ def _check_pool(pool:TokenPool, what:str, tokens:tuple, seq_len:int):
 # %% ../nbs/31_search.ipynb #d55ca037
 class Scorer:
     "KL of candidates on windows of the fitness set: kept scores, restarts from the parent's states, finetuning, ranks."
-    def __init__(self, model:nn.Module, db:Database, pool:TokenPool, cfg:SearchConfig,
+    def __init__(self,
+                 model:nn.Module, # dense model: the stitcher's base and the source of the targets
+                 db:Database, # its database
+                 pool:TokenPool, # selection pool, from which the fitness set is drawn
+                 cfg:SearchConfig, # the search
                  memo:dict, # genome -> {window: one-shot KL} kept so far (the parent's, on a resumed run)
-                 train_pool:TokenPool|None=None, reuse:bool=True, state_mb:float=2048,
+                 train_pool:TokenPool|None=None, # finetuning pool, for training-aware selection (None: one-shot)
+                 reuse:bool=True, # one-shot: reuse kept KL, restart offspring at their first changed block
+                 state_mb:float=2048, # most MB of parent block states kept at once (inf: no cap, 0: none)
                  targets:bool=True): # compute the dense targets (a finished run needs none)
         if not state_mb >= 0: raise ValueError(f'state_mb must be >= 0 (or inf), got {state_mb}')
         _check_pool(pool, 'selection', cfg.tokens, cfg.seq_len)
@@ -366,28 +422,44 @@ class Scorer:
                                 desc=f'dense targets ({self.n} x {cfg.seq_len} tokens)' if rank_world()[0] == 0 else None) if targets else None
         self.work = {}
 
-    def windows(self, gen:int, s:int) -> list[int]:
-        "The fitness-set windows of step `s` of generation `gen` (every candidate of the step is scored on these)."
-        tok = self.cfg.tokens[s]
-        return torch.randperm(self.n, generator=generator(self.cfg.seed*1_000_003 + gen*101 + s))[:-(-tok // self.cfg.seq_len)].tolist()
-
-    def finetune_set(self, gen:int, s:int) -> torch.Tensor|None:
-        "Training-aware selection: the sequences every candidate of the step is finetuned on (None: one-shot)."
-        c = self.cfg
-        if c.train_tokens is None: return None
-        return sample(self.train_pool, -(-c.train_tokens[s] // c.seq_len), c.seq_len, seed=c.seed*1_000_003 + gen*101 + s + 50)
-
-    def targets_info(self) -> dict:
-        c, k = self.cfg, min(self.cfg.topk, self.vocab)
-        return dict(windows=self.n, tokens=self.n*c.seq_len, topk=c.topk,
-                    mb=round(target_bytes(self.n*c.seq_len, self.vocab, k)/2**20, 2))
-
     def _count(self, **kw):
         for k, v in kw.items(): self.work[k] = self.work.get(k, 0) + v
 
+# %% ../nbs/31_search.ipynb #99a82243
+@patch
+def windows(self:Scorer,
+            gen:int, # generation, from 0
+            s:int, # selection step, from 0
+           ) -> list[int]: # ceil(tokens[s] / seq_len) indices into the fitness set
+    "The fitness-set windows of step `s` of generation `gen` (every candidate of the step is scored on these)."
+    tok = self.cfg.tokens[s]
+    return torch.randperm(self.n, generator=generator(self.cfg.seed*1_000_003 + gen*101 + s))[:-(-tok // self.cfg.seq_len)].tolist()
+
+@patch
+def finetune_set(self:Scorer,
+                 gen:int, # generation, from 0
+                 s:int, # selection step, from 0
+                ) -> torch.Tensor|None: # [ceil(train_tokens[s] / seq_len), seq_len] token ids; None for one-shot selection
+    "Training-aware selection: the sequences every candidate of the step is finetuned on (None: one-shot)."
+    c = self.cfg
+    if c.train_tokens is None: return None
+    return sample(self.train_pool, -(-c.train_tokens[s] // c.seq_len), c.seq_len, seed=c.seed*1_000_003 + gen*101 + s + 50)
+
+@patch
+def targets_info(self:Scorer) -> dict: # windows, tokens, topk and MB of the fitness set's dense targets
+    "What the dense targets of the fitness set hold and cost."
+    c, k = self.cfg, min(self.cfg.topk, self.vocab)
+    return dict(windows=self.n, tokens=self.n*c.seq_len, topk=c.topk,
+                mb=round(target_bytes(self.n*c.seq_len, self.vocab, k)/2**20, 2))
+
 # %% ../nbs/31_search.ipynb #734c7ee3
 @patch
-def __call__(self:Scorer, cands:list[list[int]], parent:list[int], gen:int, s:int) -> list[list[float]]:
+def __call__(self:Scorer,
+             cands:list[list[int]], # the step's candidate genomes (the parent among them in the last step)
+             parent:list[int], # the generation's parent, whose block states feed the restarts
+             gen:int, # generation, from 0
+             s:int, # selection step, from 0
+            ) -> list[list[float]]: # [candidate][window] KL
     "KL of every candidate on the windows of step `s` of generation `gen`, in window order (paired)."
     cfg, st, fit, nb = self.cfg, self.st, self.fit, self.nblocks
     idx, tseqs = self.windows(gen, s), self.finetune_set(gen, s)
@@ -433,7 +505,8 @@ def __call__(self:Scorer, cands:list[list[int]], parent:list[int], gen:int, s:in
 
 # %% ../nbs/31_search.ipynb #e5ba38ea
 @patch
-def monitor(self:Scorer, parent:list[int]) -> float:
+def monitor(self:Scorer, parent:list[int], # the current parent genome
+           ) -> float: # its mean one-shot KL over the monitor windows
     "The parent's one-shot KL on the first `monitor_windows` windows of the fitness set (kept, so computed once per parent)."
     kept = self.memo.setdefault(tuple(parent), {})
     ws = list(range(min(self.cfg.monitor_windows, self.n)))
@@ -445,7 +518,8 @@ def monitor(self:Scorer, parent:list[int]) -> float:
     return sum(kept[w] for w in ws) / len(ws)
 
 @patch
-def new_generation(self:Scorer, parent:list[int]) -> dict:
+def new_generation(self:Scorer, parent:list[int], # the new parent genome
+                  ) -> dict: # the ending generation's work counters: full, restarted, known, parent, finetuned, monitor
     "Keep only the parent's scores (the only genome sure to be met again); return the generation's work and reset it."
     self.memo = {tuple(parent): self.memo.get(tuple(parent), {})}
     work, self.work = self.work, {}
@@ -455,8 +529,11 @@ def new_generation(self:Scorer, parent:list[int]) -> dict:
 _CALL = dict(attn=lambda sub, x, kw: sub(hidden_states=x, **kw), mlp=lambda sub, x, kw: sub(x))   # run one sublayer
 
 @torch.no_grad()
-def latency_table(model:nn.Module, db:Database, # dense model and its database
-                  seq_len:int=256, batch_size:int=1, repeat:int=5,
+def latency_table(model:nn.Module, # dense model, on the device to time
+                  db:Database, # its database
+                  seq_len:int=256, # tokens per timed sequence
+                  batch_size:int=1, # sequences per timed forward
+                  repeat:int=5, # timed forwards per level (the median is kept)
                  ) -> dict: # module -> median seconds per forward of the sublayer at each level
     "Measured forward time of every prunable sublayer at every level, on the model's device."
     from darwinlm.database import first_block_inputs
@@ -505,6 +582,7 @@ def plot_search(run:str|Path, # a search run folder
     plt.colorbar(im, ax=axs[2], label='level')
     return axs
 
+# %% ../nbs/31_search.ipynb #b76b66b5
 def plot_moves(run:str|Path, # a search run folder (format 2)
                axs=None): # two Axes to draw on
     "Offspring proposed, rejected and accepted by kind per generation, and P(best survives) per step; returns the two Axes."
