@@ -36,10 +36,9 @@ def undocumented(modname:str) -> list[str]:
         o = getattr(mod, name)
         if inspect.isclass(o) and dataclasses.is_dataclass(o):
             d = docments(o); miss += [f'{name}.{f.name}' for f in dataclasses.fields(o) if not d.get(f.name)]
-            continue
         fs = [(name, o)] if inspect.isfunction(o) else [
-            (f'{name}.{k}', v) for k, v in vars(o).items() if inspect.isfunction(v) and (k == '__init__' or not k.startswith('_'))
-            and v.__module__ == mod.__name__] if inspect.isclass(o) else []
+            (f'{name}.{k}', v) for k, v in vars(o).items() if inspect.isfunction(v) and (k in ('__init__', '__call__') or not k.startswith('_'))
+            and v.__module__ == mod.__name__ and not (dataclasses.is_dataclass(o) and k == '__init__')] if inspect.isclass(o) else []
         for n, f in fs:
             d = docments(f); miss += [f'{n}({p})' for p in _params(f) if not d.get(p)]
     return miss

@@ -86,12 +86,16 @@ def drop_levels(db:Database, # the database
     if bad: raise ValueError(f'blocks {sorted(bad)} are not blocks of this database')
     return {n: db.levels if db.family.block_of(n) in set(blocks) else 0 for n in db.modules}
 
-def dropped_blocks(db:Database, levels:dict) -> list[int]:
+def dropped_blocks(db:Database, # the database (its modules and number of levels L)
+                   levels:dict, # module path -> level; modules not named count as level 0
+                  ) -> list[int]: # sorted blocks whose attention and MLP are both at level L
     "Blocks whose attention and MLP are both removed (level L) in `levels`."
     blk = db.family.block_of
     return sorted({blk(n) for n in db.modules} - {blk(n) for n in db.modules if levels.get(n, 0) != db.levels})
 
-def sparsity_of(db:Database, levels:dict) -> float:
+def sparsity_of(db:Database, # the database (its schedule's parameter counts)
+                levels:dict, # module path -> level; modules not named count as level 0
+               ) -> float: # removed fraction of the dense block parameters, in [0, 1]
     "Fraction of the dense block parameters that `levels` removes."
     p = db.schedule.params
     return 1 - sum(p[n][levels.get(n, 0)] for n in db.modules) / sum(p[n][0] for n in db.modules)
@@ -139,7 +143,7 @@ def drop_lowest(scores:Tensor, # one score per block; low = least important
 # %% ../nbs/60_baselines.ipynb #5b501145
 def block_influence(model:nn.Module, # a supported causal LM
                     seqs:Tensor, # [n, T] calibration token ids
-                    batch_size:int=8,
+                    batch_size:int=8, # sequences per forward
                    ) -> Tensor: # [N] float64; drop the lowest
     "ShortGPT's Block Influence: 1 - mean cosine similarity of each block's input and output, over all tokens."
     tot, n = 0.0, 0
@@ -151,7 +155,7 @@ def block_influence(model:nn.Module, # a supported causal LM
 # %% ../nbs/60_baselines.ipynb #78744061
 def ppl_importance(model:nn.Module, # a supported causal LM
                    seqs:Tensor, # [n, T] calibration token ids
-                   batch_size:int=8,
+                   batch_size:int=8, # sequences per forward
                   ) -> Tensor: # [N] float64 perplexity without each block; drop the lowest
     "Shortened LLaMA's PPL criterion: perplexity of `seqs` with each block removed in turn."
     out = []
@@ -164,7 +168,7 @@ def angular_distances(model:nn.Module, # a supported causal LM
                       seqs:Tensor, # [n, T] calibration token ids
                       n:int, # length of the run of blocks
                       last_token:bool=True, # at the last token of each sequence (the paper), or over all tokens
-                      batch_size:int=8,
+                      batch_size:int=8, # sequences per forward
                      ) -> Tensor: # [N - n + 1] mean d(x_l, x_{l+n}) for l = 0..N-n
     "Mean angular distance between the input of block l and that of block l + n, for every start l."
     N = adapt(model).n_layers
@@ -176,9 +180,12 @@ def angular_distances(model:nn.Module, # a supported causal LM
         tot, cnt = tot + d.double().sum((1, 2)).cpu(), cnt + d[0].numel()
     return tot / cnt
 
-def angular_drop(model:nn.Module, seqs:Tensor, # model and [n, T] calibration token ids
-                 n:int, # blocks to drop
-                 last_token:bool=True, batch_size:int=8) -> list[int]:
+def angular_drop(model:nn.Module, # a supported causal LM
+                 seqs:Tensor, # [n, T] calibration token ids
+                 n:int, # blocks to drop (one contiguous run)
+                 last_token:bool=True, # distance at the last token of each sequence (the paper), or over all tokens
+                 batch_size:int=8, # sequences per forward
+                ) -> list[int]: # the dropped blocks l, ..., l + n - 1
     "Gromov et al.: the n consecutive blocks whose removal joins the closest hidden states."
     if n == 0: return []
     l = int(angular_distances(model, seqs, n, last_token, batch_size).argmin())
@@ -196,8 +203,8 @@ class EvoPressConfig:
     initial_tokens:int = 2048       # fitness tokens for picking the first parent among them
     max_swaps:int = 3               # swaps per offspring: min of two uniform draws in 1..max_swaps
     topk:int = 64                   # dense targets kept per token (KL on top-k + rest)
-    batch_size:int = 8
-    seed:int = 0
+    batch_size:int = 8              # sequences per forward when scoring candidates
+    seed:int = 0                    # seed of the starting candidates, the swaps and the fitness rows
     def __post_init__(self):
         self.survivors, self.tokens = tuple(self.survivors), tuple(self.tokens)
         if len(self.survivors) != len(self.tokens): raise ValueError('survivors and tokens need one entry per selection step')
@@ -231,7 +238,7 @@ def _select(model, cands:list, keep:int, targets:TopKTargets, tokens:int, rng:ra
 def evopress_drop(model:nn.Module, # dense model (blocks are swapped out during the search, then restored)
                   seqs:Tensor, # [n, T] calibration token ids (fitness rows are drawn from these)
                   n:int, # blocks to drop
-                  cfg:EvoPressConfig|None=None,
+                  cfg:EvoPressConfig|None=None, # search settings; None: `EvoPressConfig()`
                   init:list[int]|None=None, # starting blocks (default: the best of `cfg.initial` random sets)
                   history:list|None=None, # if given, one record per generation is appended
                  ) -> list[int]: # the dropped blocks, sorted
@@ -299,7 +306,8 @@ def baseline_levels(method:str, # a key of `BASELINES`
 
 # %% ../nbs/60_baselines.ipynb #ab2edc46
 def plot_block_scores(scores:dict, # criterion name -> [N] scores (low: removable)
-                      ax=None):
+                      ax=None, # matplotlib Axes to draw on; None: a new figure
+                     ): # the Axes
     "Per-block scores of several criteria, each min-max scaled to [0, 1]; returns the Axes."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(6, 2.4))
@@ -311,7 +319,8 @@ def plot_block_scores(scores:dict, # criterion name -> [N] scores (low: removabl
     return ax
 
 def plot_baselines(rec:dict, # {'dense_perplexity': float, 'results': {method: {target: {'sparsity', 'perplexity'}}}}
-                   ax=None):
+                   ax=None, # matplotlib Axes to draw on; None: a new figure
+                  ): # the Axes
     "Held-out perplexity against reached sparsity, one line per baseline (log scale); returns the Axes."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(6, 3.2))

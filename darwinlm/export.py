@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import gguf
+from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
 from fastcore.script import call_parse, Param
 from .models import adapt, kv_head_of, load_model
 
@@ -112,7 +113,6 @@ def block_tensors(ad, # `adapt(model)`
 def rope_factors(config, # a Hugging Face config
                 ) -> torch.Tensor|None: # [head_dim/2] divisors of the default frequencies; None: all 1
     "llama.cpp's `rope_freqs` for the config's rotary scaling."
-    from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
     rp = dict(getattr(config, 'rope_parameters', None) or {})
     kind = rp.get('rope_type', 'default')
     if kind == 'default': return None
@@ -301,7 +301,10 @@ def llamacpp_logits(llm, # from `llamacpp`
     with quiet_native(): llm.eval(list(ids))
     return torch.from_numpy(np.array(llm.scores[:len(ids)], dtype=np.float32))
 
-def llamacpp_greedy(llm, prompt:list, n:int) -> list:
+def llamacpp_greedy(llm, # from `llamacpp`
+                    prompt:list, # token ids to continue
+                    n:int, # new tokens to generate
+                   ) -> list: # the `n` greedy token ids after `prompt`
     "`n` greedy tokens after `prompt` in llama.cpp."
     out = []
     for t in llm.generate(list(prompt), temp=0.0, top_k=1, reset=True):
@@ -373,7 +376,8 @@ def export_main(model:Param('stitched model folder, HF id, .gguf, or smollm2', s
 
 # %% ../nbs/80_export.ipynb #f9684b51
 def plot_quant(rows:list, # `rows` of bench/results/gguf_quant.json
-               ax=None):
+               ax=None, # matplotlib Axes to draw on; None: a new figure
+              ): # the Axes
     "Held-out perplexity in llama.cpp against file size, one line per model through its types; returns the Axes."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(6, 3.2))
@@ -386,7 +390,8 @@ def plot_quant(rows:list, # `rows` of bench/results/gguf_quant.json
 
 # %% ../nbs/80_export.ipynb #468f06fe
 def plot_engine_speed(rows:list, # `rows` of bench/results/gguf_speed.json
-                      ax=None):
+                      ax=None, # matplotlib Axes to draw on; None: a new figure
+                     ): # the Axes
     "Measured llama.cpp speed-ups (prefill, decode), each next to its FLOP-count speed-up; returns the Axes."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(8, 3.4))

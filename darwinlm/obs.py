@@ -83,7 +83,10 @@ def obs_prune(W:Tensor, # layer weight, out x in
     return res
 
 # %% ../nbs/11_obs.ipynb #81961cbb
-def select_error(W:Tensor, H:Tensor, K:Tensor) -> float:
+def select_error(W:Tensor, # layer weight, out x in
+                 H:Tensor, # Hessian of the layer inputs, in x in
+                 K:Tensor|list, # indices of the kept columns (empty: every column removed)
+                ) -> float: # ½ tr(ΔW H ΔWᵀ) after the optimal least-squares update of the kept columns
     "Error ½ tr(ΔW H ΔWᵀ) of keeping columns K with the optimal least-squares update."
     K = torch.as_tensor(K, dtype=torch.long)
     if len(K) == 0: return 0.5 * torch.einsum('oi,ij,oj->', W, H, W).item()

@@ -157,8 +157,10 @@ def train_plan(config, # a config, or anything `load_config` takes
     return StagePlan('post-train' + (' (KD)' if cfg.kd else ''), dev, dict(checkpoint=P*(4 + 8)),
                      'a full replica per process (DDP); checkpoints staged in host memory')
 
-def eval_plan(config, dtype=torch.bfloat16, # a config, and the weights' dtype
-              batch_size:int=8, seq_len:int=256, # windows per forward and their length (`EvalConfig`'s defaults)
+def eval_plan(config, # a config, or anything `load_config` takes
+              dtype=torch.bfloat16, # the weights' dtype
+              batch_size:int=8, # windows per forward (`EvalConfig`'s default)
+              seq_len:int=256, # tokens per window (`EvalConfig`'s default)
              ) -> StagePlan:
     "Peak memory of perplexity and lm-eval forwards."
     s, b = shapes(config), _nbytes(dtype)

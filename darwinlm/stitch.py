@@ -4,12 +4,15 @@
 
 # %% ../nbs/20_stitch.ipynb #fc0e7ab3
 from __future__ import annotations
-import copy
+import copy, json, shutil
+from pathlib import Path
 import torch
 from torch import nn, Tensor
+from .core import num_params, atomic_write
 from .models import adapt, ModelAdapter, kv_head_of
 from .database import Database
 from .modeling_darwinlm import GatherLinear, RemovedAttention, RemovedMLP
+import darwinlm.modeling_darwinlm as _modeling
 
 # %% auto #0
 __all__ = ['pruned_attention', 'pruned_mlp', 'Stitcher', 'stitch', 'masked_model', 'structure_config', 'save_stitched',
@@ -33,10 +36,11 @@ def _rows(lin:nn.Linear, idx:Tensor) -> nn.Linear:
     return _linear(lin.weight[idx], None if lin.bias is None else lin.bias[idx])
 
 # %% ../nbs/20_stitch.ipynb #3709d7b7
-def pruned_attention(ad:ModelAdapter, i:int, # block
-                     kept:Tensor, # kept query heads (original indices)
-                     W_o:Tensor|None, # updated o_proj columns for them; None = dense columns
-                    ) -> nn.Module:
+def pruned_attention(ad:ModelAdapter, # adapter of the model (dense, or already stitched)
+                     i:int, # block index
+                     kept:Tensor, # [k] kept query heads, indices into the heads block `i` has now (empty: attention removed)
+                     W_o:Tensor|None, # [hidden, k*head_dim] updated o_proj columns of the kept heads; None = their current columns
+                    ) -> nn.Module: # a new attention module, or `RemovedAttention`; the model is not changed
     "Block `i`'s attention with only the heads in `kept`."
     f, dense, d = ad.family, ad.attn(i), ad.head_dim
     if len(kept) == 0: return RemovedAttention()
@@ -58,7 +62,11 @@ def pruned_attention(ad:ModelAdapter, i:int, # block
     new.num_key_value_groups = 1
     return new
 
-def pruned_mlp(ad:ModelAdapter, i:int, kept:Tensor, W_down:Tensor|None) -> nn.Module:
+def pruned_mlp(ad:ModelAdapter, # adapter of the model (dense, or already stitched)
+               i:int, # block index
+               kept:Tensor, # [c] kept channels, indices into the channels block `i` has now (empty: MLP removed)
+               W_down:Tensor|None, # [hidden, c] updated down_proj columns of the kept channels; None = their current columns
+              ) -> nn.Module: # a new MLP module, or `RemovedMLP`; the model is not changed
     "Block `i`'s MLP with only the channels in `kept`."
     f, dense = ad.family, ad.mlp(i)
     if len(kept) == 0: return RemovedMLP()
@@ -99,7 +107,9 @@ class Stitcher:
         if self.cache: self._tensors[m, lvl] = (kept, W)
         return kept, W
 
-    def set_levels(self, levels:dict) -> nn.Module:
+    def set_levels(self,
+                   levels:dict, # module path -> level in 0..L; modules not named keep their current level
+                  ) -> nn.Module: # the working model `self.model`, changed in place
         "Bring the working model to `levels` (module -> level; missing modules keep theirs); returns it."
         _check_levels(self.db, levels)
         blocks = adapt(self.model).blocks
@@ -133,7 +143,10 @@ def stitch(model:nn.Module, # dense model
 
 # %% ../nbs/20_stitch.ipynb #787feca1
 @torch.no_grad()
-def masked_model(model:nn.Module, db:Database, levels:dict) -> nn.Module:
+def masked_model(model:nn.Module, # the model the database was built on
+                 db:Database, # its database
+                 levels:dict, # module path -> level; modules not named stay as they are
+                ) -> nn.Module: # a full-size copy: removed columns of o_proj/down_proj zero, kept ones updated
     "The zero-masked full-size equivalent of `stitch(model, db, levels)` (a test oracle, slow and big)."
     m = copy.deepcopy(model)
     ad = adapt(m)
@@ -148,12 +161,8 @@ def masked_model(model:nn.Module, db:Database, levels:dict) -> nn.Module:
     return m
 
 # %% ../nbs/20_stitch.ipynb #10af9477
-import json, shutil
-from pathlib import Path
-from .core import num_params, atomic_write
-import darwinlm.modeling_darwinlm as _modeling
-
-def structure_config(model:nn.Module):
+def structure_config(model:nn.Module, # a stitched (or dense) model
+                    ): # a new config of `model`'s config class with `per_layer_config`, `architectures` and `auto_map` set
     "A copy of `model.config` whose `per_layer_config` records each block's pruned shapes."
     ad = adapt(model)
     per = {}
@@ -220,9 +229,12 @@ def genome_allocation(schedule, # the database's `Schedule` (of a dense model: e
     return {key: [frac(m) for m in schedule.counts if schedule.kinds[m] == k] for key, k in (('heads', 'attn'), ('channels', 'mlp'))}
 
 def plot_allocation(model, # a stitched (or dense) model, or an `allocation` record (e.g. read from a results JSON)
-                    ax=None, title:str|None=None, label:str|None=None,
+                    ax=None, # matplotlib Axes to draw on; None: a new figure
+                    title:str|None=None, # axes title; None: no title
+                    label:str|None=None, # prefix of the legend entries of `model`'s bars; None: no prefix
                     reference=None, # another model or record (e.g. uniform), drawn as outlines
-                    ref_label:str='uniform'):
+                    ref_label:str='uniform', # prefix of the legend entries of `reference`'s outlines
+                   ): # the Axes
     "Kept fraction of query heads and MLP channels per block, optionally against a reference; returns the Axes."
     import matplotlib.pyplot as plt, numpy as np
     a = model if isinstance(model, dict) else allocation(model)
