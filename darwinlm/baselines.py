@@ -192,7 +192,7 @@ def angular_drop(model:nn.Module, # a supported causal LM
     return list(range(l, l + n))
 
 # %% ../nbs/60_baselines.ipynb #b9eb3ec3
-@dataclass
+@dataclass(kw_only=True)
 class EvoPressConfig:
     "An EvoPress-style block-dropping search (defaults sized for a small model)."
     generations:int = 50            # generations

@@ -245,7 +245,8 @@ def console(prog:str, # the console script's name, e.g. 'darwinlm-database'
         try:
             kw = {a.name: ns[a.name] for a in args if not a.field}
             if config is not None: kw['cfg'] = config(**{a.name: ns[a.name] for a in args if a.field})
-            return run(**kw)
+            res = run(**kw)
+            return None if argv is None else res        # a console script's return value would become its exit status
         except Exception as e:
             if ns['debug'] or not (isinstance(e, USER_ERRORS) or _out_of_memory(e)): raise
             fail(prog, f'out of memory ({one_line(e)[:100]}); {oom}' if _out_of_memory(e) else one_line(e))

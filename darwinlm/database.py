@@ -166,6 +166,7 @@ class _Activations:
 # %% ../nbs/12_database.ipynb #b7c6e09c
 def _prune_module(lin:nn.Linear, hess, counts:list[int], group:int, cfg:DatabaseConfig, block:int):
     H, dead = hess.finalize(cfg.rel_damp)
+    hess.H = H.new_empty(0)                                       # the accumulator is done: free it before OBS
     W = lin.weight.detach().to(H.device, torch.float32)
     res = obs_prune(W, H.float(), counts, group=group, block=block, dead=dead)
     tensors = {}

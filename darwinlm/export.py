@@ -11,14 +11,14 @@ import numpy as np
 import torch
 import gguf
 from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
-from fastcore.script import call_parse, Param
+from .core import console, UserError
 from .models import adapt, kv_head_of, load_model
 
 # %% auto #0
-__all__ = ['PAD', 'LLAMA3_SPLIT', 'QWEN2_SPLIT', 'PRE_TOKENIZERS', 'OUTTYPES', 'QUANT_TYPES', 'even_groups', 'rope_interleave',
-           'LayerPlan', 'layer_plans', 'block_tensors', 'rope_factors', 'pre_tokenizer_name', 'tokenizer_fields',
-           'export_gguf', 'quiet_native', 'llamacpp', 'llamacpp_logits', 'llamacpp_greedy', 'gguf_check',
-           'quantize_gguf', 'run_export', 'export_main', 'plot_quant', 'plot_engine_speed']
+__all__ = ['PAD', 'LLAMA3_SPLIT', 'QWEN2_SPLIT', 'PRE_TOKENIZERS', 'OUTTYPES', 'QUANT_TYPES', 'export_main', 'even_groups',
+           'rope_interleave', 'LayerPlan', 'layer_plans', 'block_tensors', 'rope_factors', 'pre_tokenizer_name',
+           'tokenizer_fields', 'export_gguf', 'quiet_native', 'llamacpp', 'llamacpp_logits', 'llamacpp_greedy',
+           'gguf_check', 'quantize_gguf', 'run_export', 'export_command', 'plot_quant', 'plot_engine_speed']
 
 # %% ../nbs/80_export.ipynb #b2e46296
 PAD = -1   # a zero query head in a layout
@@ -353,26 +353,30 @@ def run_export(model_src:str|None, # HF id, folder, .gguf, or smollm2
                out:str|Path, # the .gguf to write
                outtype:str='f16', # f32, f16, bf16, q8_0, or a llama.cpp type (q4_k_m, q4_0, ...)
                tokenizer_pre:str|None=None, # llama.cpp pre-tokenizer name
-              ) -> Path:
+               tokenizer:str|None=None, # tokenizer folder or HF id, when the model's folder has none
+              ) -> Path: # the file written
     "Load a model and write it as GGUF (`outtype` beyond the writer's goes through llama.cpp's quantiser)."
     if outtype not in OUTTYPES | QUANT_TYPES: raise ValueError(f'outtype must be one of {", ".join(OUTTYPES | QUANT_TYPES)}; got {outtype!r}')
-    model, tok = load_model(model_src)            # checked before this (slow) load
+    model, tok = load_model(model_src, tokenizer=tokenizer)   # outtype is checked before this (slow) load
     out = Path(out)
     if outtype in OUTTYPES: return export_gguf(model, out, tok, outtype, tokenizer_pre, name=Path(str(model_src)).name)
     f16 = export_gguf(model, out.with_name(f'.{out.stem}.f16.gguf'), tok, 'f16', tokenizer_pre, name=Path(str(model_src)).name)
     try: return quantize_gguf(f16, out, outtype)
     finally: f16.unlink()                         # only the quantised file is asked for
 
-@call_parse
-def export_main(model:Param('stitched model folder, HF id, .gguf, or smollm2', str),
-                out:Param('the .gguf file to write', str),
-                outtype:str='f16', # f32, f16, bf16, q8_0 (written here) or q4_0, q4_k_m, q5_k_m, q6_k (llama.cpp's quantiser)
-                tokenizer_pre:str=None, # llama.cpp pre-tokenizer name (default: recognised from the tokenizer)
-               ):
+def export_command(model:str, # stitched model folder, HF id, .gguf, or smollm2
+                   out:str, # the .gguf file to write
+                   outtype:str='f16', # f32, f16, bf16, q8_0 (written here) or q4_0, q4_k_m, q5_k_m, q6_k (llama.cpp's quantiser)
+                   tokenizer_pre:str|None=None, # llama.cpp pre-tokenizer name (default: recognised from the tokenizer)
+                   tokenizer:str|None=None, # tokenizer folder or HF id, when the model's folder has none
+                  ) -> Path: # the file written
     "Export a pruned model to GGUF for llama.cpp (`deci` architecture)."
-    try: p = run_export(model, out, outtype, tokenizer_pre)
-    except (ValueError, FileNotFoundError, ImportError) as e: sys.exit(f'darwinlm-export: {e}')
+    try: p = run_export(model, out, outtype, tokenizer_pre, tokenizer)
+    except ImportError as e: raise UserError(str(e)) from e      # llama-cpp-python missing: the message says what to install
     print(f'wrote {p} ({p.stat().st_size/1e6:.1f} MB); run it with: llama-cli -m {p} -p "Once upon a time"')
+    return p
+
+export_main = console('darwinlm-export', export_command)
 
 # %% ../nbs/80_export.ipynb #f9684b51
 def plot_quant(rows:list, # `rows` of bench/results/gguf_quant.json

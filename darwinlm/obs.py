@@ -17,7 +17,9 @@ def invert_hessian(H:Tensor, # dampened Hessian, in x in
     "Inverse of a symmetric PSD Hessian: Cholesky, escalating damping, then pseudo-inverse."
     d = torch.diagonal(H).mean()
     for k, extra in enumerate([0.0, 0.01, 0.1, 1.0]):
-        L, info = torch.linalg.cholesky_ex(H + extra*d*torch.eye(len(H), dtype=H.dtype, device=H.device))
+        A = H if extra == 0 else H.clone()                 # a damped copy only when needed, and no n x n identity
+        if extra: A.diagonal().add_(extra*d)
+        L, info = torch.linalg.cholesky_ex(A); del A
         if info == 0: return torch.cholesky_inverse(L), 'cholesky' if k == 0 else f'cholesky+damp{extra:g}'
     return torch.linalg.pinv(H, hermitian=True), 'pinv'
 
@@ -56,10 +58,9 @@ def obs_prune(W:Tensor, # layer weight, out x in
     if counts and not 0 <= counts[0] <= counts[-1] <= n_groups:
         raise ValueError(f'counts must lie in 0..{n_groups}, got {counts}')
     if block < 1: raise ValueError(f'block must be >= 1, got {block}')
-    W0 = W.clone()
-    if dead is not None: W0[:, dead] = 0
-    Hinv, how = invert_hessian(H)
-    Wc, Hi = W0.clone(), Hinv
+    Wc = W.clone()
+    if dead is not None: Wc[:, dead] = 0
+    Hi, how = invert_hessian(H)                            # no other name holds the full inverse: each update frees it
     alive, removed, err = torch.arange(n_groups), [], 0.0
     res = OBSResult(group, None, inverse=how)
     cols = lambda gs: (gs[:, None]*group + torch.arange(group)).flatten()

@@ -95,9 +95,9 @@ def obs_bytes(n:int, # input columns of the pruned projection (MLP channels, or 
               out:int, # its rows (hidden)
               levels:int=10, # sparsity levels L
              ) -> int: # peak bytes of `obs_prune` on this projection, float32
-    "OBS work: the dampened H, its inverse and two shrinking copies during an update (4 n²), W and its copies, level snapshots."
+    "OBS work beyond the Hessian: the inverse and two shrinking copies during an update (3 n²), W in float32 and its working copy, level snapshots."
     snaps = sum(1 - l/levels for l in range(1, levels))          # kept fraction of the columns at levels 1..L-1
-    return 4*n*n*4 + (3 + snaps)*out*n*4
+    return 3*n*n*4 + (2 + snaps)*out*n*4
 
 # %% ../nbs/66_plan.ipynb #b290f675
 def database_plan(config, # a config, or anything `load_config` takes
