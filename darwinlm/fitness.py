@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 import torch
 from torch import nn, Tensor
+from fastcore.basics import patch
 from .core import progress
 from .eval import perplexity   # the third fitness, re-exported here: darwinlm.fitness.perplexity
 
 # %% auto #0
-__all__ = ['kl_exact', 'TopKTargets', 'topk_targets', 'kl_topk', 'target_bytes']
+__all__ = ['kl_exact', 'TopKTargets', 'topk_targets', 'kl_topk', 'plot_topk_kl', 'target_bytes']
 
 # %% ../nbs/30_fitness.ipynb #fe7936fb
 def _logprobs(model, b, logits=None):
@@ -23,7 +24,7 @@ def _logprobs(model, b, logits=None):
 def kl_exact(dense:nn.Module, # reference model
              model:nn.Module, # pruned model
              seqs:Tensor, # [n, T] token ids
-             batch_size:int=8,
+             batch_size:int=8, # sequences per forward
             ) -> float: # mean KL(dense ‖ model) per token, in nats
     "Exact mean token-level KL(dense ‖ model), streaming both models batch by batch."
     dev = next(model.parameters()).device
@@ -53,8 +54,12 @@ def _log1mexp(x):
     "log(1 - exp(x)) for x <= 0, stably."
     return torch.where(x > -0.693, torch.log(-torch.expm1(x)), torch.log1p(-torch.exp(x)))
 
+# %% ../nbs/30_fitness.ipynb #f46fd452
 @torch.no_grad()
-def topk_targets(dense:nn.Module, seqs:Tensor, k:int=64, batch_size:int=8,
+def topk_targets(dense:nn.Module, # reference model
+                 seqs:Tensor, # [n, T] token ids
+                 k:int=64, # most likely tokens kept per position
+                 batch_size:int=8, # sequences per forward
                  desc:str|None=None, # progress-bar label (None: no bar)
                 ) -> TopKTargets:
     "Run the dense model once over `seqs` and keep its top-`k` next-token log-probabilities."
@@ -67,10 +72,11 @@ def topk_targets(dense:nn.Module, seqs:Tensor, k:int=64, batch_size:int=8,
         rests.append(_log1mexp(v.logsumexp(-1).clamp(max=0)).float().cpu())
     return TopKTargets(seqs, torch.cat(lps), torch.cat(ids), torch.cat(rests))
 
+# %% ../nbs/30_fitness.ipynb #3c4acc56
 @torch.no_grad()
 def kl_topk(model:nn.Module, # pruned model
             t:TopKTargets, # dense targets
-            batch_size:int=8,
+            batch_size:int=8, # sequences per forward
             logits=None, # optional `logits(j, ids)`: the model's logits for batch `j` (e.g. from cached block states)
             per_seq:bool=False, # return one mean KL per sequence instead of the overall mean
            ) -> float|list[float]: # mean per-token KL over the top-k + rest outcomes, in nats
@@ -88,7 +94,39 @@ def kl_topk(model:nn.Module, # pruned model
     T = t.seqs.shape[1]
     return [v / T for v in sums] if per_seq else sum(sums) / (len(sums) * T)
 
+# %% ../nbs/30_fitness.ipynb #eb02f03e
+@patch
+def top(self:TopKTargets, k:int, # targets to keep per token, 1 .. the stored k
+       ) -> TopKTargets: # the top-`k` targets, with their own rest
+    "The top-`k` of these targets (stored largest first): fewer targets without a dense forward."
+    if not 0 < k <= self.logp.shape[-1]: raise ValueError(f'k must be in 1..{self.logp.shape[-1]}, got {k}')
+    lp = self.logp[..., :k]
+    return TopKTargets(self.seqs, lp, self.idx[..., :k], _log1mexp(lp.logsumexp(-1).clamp(max=0)))
+
+# %% ../nbs/30_fitness.ipynb #52e264a3
+def plot_topk_kl(ks:list[int], # values of k, increasing
+                 kls:list[float], # top-k KL at each k
+                 exact:float, # the exact KL
+                 mark:int|None=64, # a k to mark with its fraction of the exact KL (default: `topk_targets`'); None: none
+                 ax=None, # matplotlib Axes to draw on; None: a new figure
+                ): # the Axes
+    "Top-k KL as k grows (log axis) against the exact KL, with the fraction of it on the right; returns the Axes."
+    import matplotlib.pyplot as plt
+    if ax is None: _, ax = plt.subplots(figsize=(5.5, 2.8), layout='constrained')
+    ax.plot(ks, kls, 'o-', ms=3, label='top-k KL (lower bound)')
+    ax.axhline(exact, color='k', ls='--', lw=0.8, label=f'exact KL = {exact:.4f}')
+    if mark in ks:
+        f = kls[ks.index(mark)] / exact
+        ax.axvline(mark, color='gray', ls=':', lw=0.8); ax.annotate(f' k = {mark}: {f:.0%}', (mark, kls[ks.index(mark)]), va='top', fontsize=8)
+    ax.set(xscale='log', xlabel='k (dense tokens kept per position)', ylabel='KL (nats per token)', ylim=(0, 1.05*exact))
+    ax.secondary_yaxis('right', functions=(lambda y: y/exact, lambda f: f*exact)).set_ylabel('fraction of exact')
+    ax.legend(fontsize=7, loc='lower right')
+    return ax
+
 # %% ../nbs/30_fitness.ipynb #fabdfe77
-def target_bytes(tokens:int, vocab:int, k:int|None=None) -> int:
+def target_bytes(tokens:int, # scored tokens
+                 vocab:int, # vocabulary size
+                 k:int|None=None, # top-k targets per token; None: full log-probabilities
+                ) -> int: # bytes
     "Bytes of dense targets for `tokens` tokens: full float32 log-probs (`k=None`) or top-k + rest."
     return tokens * vocab * 4 if k is None else tokens * (k * 8 + 4)

@@ -10,13 +10,14 @@ from torch import nn, Tensor
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['Hessian', 'capture_hessians']
+__all__ = ['Hessian', 'capture_hessians', 'plot_hessian']
 
 # %% ../nbs/10_hessian.ipynb #8ccfd753
 class Hessian:
     "Running H = 2/N · Σ x xᵀ of a layer's inputs; `add` batches, `reduce` across processes, then `finalize`."
     def __init__(self, n_in:int, # input features
-                 device='cpu', dtype=torch.float32,
+                 device='cpu', # where H lives
+                 dtype=torch.float32, # accumulation dtype, whatever the model's
                  blocks:int|None=None, # column groups of the symmetric product (None: n_in // 128, within 1..6)
                 ):
         self._H = torch.zeros(n_in, n_in, device=device, dtype=dtype)
@@ -31,15 +32,19 @@ class Hessian:
         return self._H
     @H.setter
     def H(self, v:Tensor): self._H, self._stale = v, False
-    def add(self, x:Tensor): # [..., n_in] inputs of the layer
-        x = x.reshape(-1, x.shape[-1]).to(self._H.dtype)
-        b = x.shape[0]
-        if b == 0: return
-        self._H.mul_(self.n/(self.n + b))
-        for a, e in zip(self.bounds, self.bounds[1:]):      # block row [a, e) from the diagonal on
-            self._H[a:e, a:].addmm_(x[:, a:e].T, x[:, a:], alpha=2/(self.n + b))
-        self.n += b
-        self._stale = len(self.bounds) > 2
+
+# %% ../nbs/10_hessian.ipynb #3eb17366
+@patch
+def add(self:Hessian, x:Tensor): # [..., n_in] inputs of the layer
+    "Fold a batch of inputs into the running mean (upper block triangle only)."
+    x = x.reshape(-1, x.shape[-1]).to(self._H.dtype)
+    b = x.shape[0]
+    if b == 0: return
+    self._H.mul_(self.n/(self.n + b))
+    for a, e in zip(self.bounds, self.bounds[1:]):      # block row [a, e) from the diagonal on
+        self._H[a:e, a:].addmm_(x[:, a:e].T, x[:, a:], alpha=2/(self.n + b))
+    self.n += b
+    self._stale = len(self.bounds) > 2
 
 # %% ../nbs/10_hessian.ipynb #510b04c4
 @patch
@@ -70,7 +75,8 @@ def finalize(self:Hessian, rel_damp:float=0.01, # dampening, relative to the mea
 # %% ../nbs/10_hessian.ipynb #696e2014
 class capture_hessians:
     "Context manager: accumulate input Hessians of the given linear layers during forwards."
-    def __init__(self, layers:dict[str, nn.Linear], dtype=torch.float32,
+    def __init__(self, layers:dict[str, nn.Linear], # the linear layers to watch, by name
+                 dtype=torch.float32, # accumulation dtype of their Hessians
                  blocks:int|None=None, # column groups of the symmetric product (see `Hessian`)
                 ):
         self.layers = layers
@@ -81,3 +87,23 @@ class capture_hessians:
         return self.hessians
     def __exit__(self, *exc):
         for h in self.handles: h.remove()
+
+# %% ../nbs/10_hessian.ipynb #33c20617
+def plot_hessian(h:Hessian, # an accumulated Hessian
+                 rel_damp:float=0.01, # dampening, as in `finalize`
+                 axs=None, # two matplotlib Axes to draw on (None: a new 9 x 3 in figure)
+                ): # the two Axes: eigenvalues, diagonal
+    "Eigenvalues and diagonal of H, raw and dampened, largest first on log scales; returns the Axes."
+    import matplotlib.pyplot as plt
+    H, D = h.H.double().cpu(), h.finalize(rel_damp)[0].double().cpu()
+    damp = rel_damp * torch.where(H.diagonal() == 0, 1., H.diagonal()).mean().item()   # as in `finalize`
+    if axs is None: _, axs = plt.subplots(1, 2, figsize=(9, 3), layout='constrained')
+    for M, lbl, ls in ((H, 'raw', '-'), (D, f'dampened ({rel_damp:g})', '--')):
+        e = torch.linalg.eigvalsh(M).flip(0)
+        cond = (e[0]/e[-1]).item() if e[-1] > 0 else float('inf')
+        axs[0].plot(e.numpy(), ls, label=f'{lbl}: condition number {cond:.1e}')
+        axs[1].plot(M.diagonal().sort(descending=True).values.numpy(), ls, label=lbl)
+    for ax, what in zip(axs, ('eigenvalue', 'diagonal entry')):
+        ax.axhline(damp, color='gray', lw=0.8, ls=':', label='rel_damp · mean(diag H)')
+        ax.set(yscale='log', xlabel='index, largest first', ylabel=what); ax.legend(fontsize=7)
+    return axs

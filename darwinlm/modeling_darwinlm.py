@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['CLASSES', 'GatherLinear', 'RemovedAttention', 'RemovedMLP', 'apply_structure', 'quiet_heterogeneous_config',
            'DarwinLMLlamaForCausalLM', 'DarwinLMMistralForCausalLM', 'DarwinLMQwen2ForCausalLM',
-           'DarwinLMQwen3ForCausalLM']
+           'DarwinLMQwen3ForCausalLM', 'block_params', 'plot_block_params']
 
 # %% ../nbs/19_modeling.ipynb #26350032
 # Modeling code for models pruned and stitched by darwinlm (https://github.com/darwinlm/darwinlm).
@@ -14,12 +14,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 import transformers
+import contextlib, logging as _logging
 
 # %% ../nbs/19_modeling.ipynb #a8980624
 class GatherLinear(nn.Module):
     "K/V projection of pruned GQA attention: computes the stored KV heads, then gathers one per query head."
     def __init__(self, weight:torch.Tensor, # [n_kv*head_dim, in] stored KV heads
-                 bias:torch.Tensor|None, head_dim:int,
+                 bias:torch.Tensor|None, # [n_kv*head_dim] stored KV bias, or None
+                 head_dim:int, # features per head
                  index:torch.Tensor, # [n_q] KV head read by each kept query head
                 ):
         super().__init__()
@@ -31,7 +33,7 @@ class GatherLinear(nn.Module):
     def in_features(self): return self.weight.shape[1]
     @property
     def out_features(self): return len(self.index)*self.head_dim
-    def forward(self, x):
+    def forward(self, x): # [..., in] inputs
         y = F.linear(x, self.weight, self.bias)
         return y.unflatten(-1, (-1, self.head_dim))[..., self.index, :].flatten(-2)
     def extra_repr(self): return f'in={self.in_features}, kv_heads={self.weight.shape[0]//self.head_dim}, index={self.index.tolist()}'
@@ -39,17 +41,40 @@ class GatherLinear(nn.Module):
 # %% ../nbs/19_modeling.ipynb #febbfb14
 class RemovedAttention(nn.Module):
     "An attention sublayer pruned away entirely (level L)."
-    def forward(self, hidden_states, *args, **kwargs): return torch.zeros_like(hidden_states), None
+    def forward(self, hidden_states, # [B, T, hidden] block input (after the norm)
+                *args, **kwargs): return torch.zeros_like(hidden_states), None
 
 class RemovedMLP(nn.Module):
     "An MLP sublayer pruned away entirely (level L)."
-    def forward(self, x): return torch.zeros_like(x)
+    def forward(self, x, # [B, T, hidden] block input (after the norm)
+               ): return torch.zeros_like(x)
 
-# %% ../nbs/19_modeling.ipynb #8eaaff12
+# %% ../nbs/19_modeling.ipynb #c0d8fd83
 def _linear(n_in, n_out, like):
     return nn.Linear(n_in, n_out, bias=like.bias is not None, device=like.weight.device, dtype=like.weight.dtype)
 
-def apply_structure(model:nn.Module) -> nn.Module:
+# %% ../nbs/19_modeling.ipynb #63b8c308
+def _resize_attention(a, lc, hid):
+    "Give attention `a` the kept query heads of layer config `lc` (and its K/V heads, or its KV index)."
+    d = a.head_dim
+    nh, nkv = lc.num_attention_heads, getattr(lc, 'num_key_value_heads', None) or lc.num_attention_heads
+    index = getattr(lc, 'darwinlm_kv_index', None)
+    a.q_proj, a.o_proj = _linear(hid, nh*d, a.q_proj), _linear(nh*d, hid, a.o_proj)
+    if index is not None:
+        for n in ('k_proj', 'v_proj'):
+            old = getattr(a, n)
+            setattr(a, n, GatherLinear(torch.empty_like(old.weight), None if old.bias is None else torch.empty_like(old.bias), d, torch.tensor(index)))
+    else: a.k_proj, a.v_proj = _linear(hid, nkv*d, a.k_proj), _linear(hid, nkv*d, a.v_proj)
+    a.num_key_value_groups = 1 if index is not None else nh // nkv
+
+def _resize_mlp(m, n, hid):
+    "Give MLP `m` `n` channels."
+    m.gate_proj, m.up_proj, m.down_proj = _linear(hid, n, m.gate_proj), _linear(hid, n, m.up_proj), _linear(n, hid, m.down_proj)
+    if hasattr(m, 'intermediate_size'): m.intermediate_size = n
+
+# %% ../nbs/19_modeling.ipynb #8eaaff12
+def apply_structure(model:nn.Module, # a freshly built model whose config may hold `per_layer_config`
+                   ) -> nn.Module: # `model`, resized in place
     "Resize a freshly built model's blocks to the per-layer shapes recorded in its config (in place)."
     cfg = model.config
     if not getattr(cfg, 'is_heterogeneous', False): return model
@@ -58,27 +83,12 @@ def apply_structure(model:nn.Module) -> nn.Module:
         lc = cfg.per_layer_config[i]
         skip = list(getattr(lc, 'skip', None) or [])
         if 'attention' in skip: blk.self_attn = RemovedAttention()
-        else:
-            a, d = blk.self_attn, blk.self_attn.head_dim
-            nh, nkv = lc.num_attention_heads, getattr(lc, 'num_key_value_heads', None) or lc.num_attention_heads
-            index = getattr(lc, 'darwinlm_kv_index', None)
-            a.q_proj, a.o_proj = _linear(hid, nh*d, a.q_proj), _linear(nh*d, hid, a.o_proj)
-            if index is not None:
-                for n in ('k_proj', 'v_proj'):
-                    old = getattr(a, n)
-                    setattr(a, n, GatherLinear(torch.empty_like(old.weight), None if old.bias is None else torch.empty_like(old.bias), d, torch.tensor(index)))
-            else: a.k_proj, a.v_proj = _linear(hid, nkv*d, a.k_proj), _linear(hid, nkv*d, a.v_proj)
-            a.num_key_value_groups = 1 if index is not None else nh // nkv
+        else: _resize_attention(blk.self_attn, lc, hid)
         if 'mlp' in skip: blk.mlp = RemovedMLP()
-        else:
-            m, n = blk.mlp, lc.intermediate_size
-            m.gate_proj, m.up_proj, m.down_proj = _linear(hid, n, m.gate_proj), _linear(hid, n, m.up_proj), _linear(n, hid, m.down_proj)
-            if hasattr(m, 'intermediate_size'): m.intermediate_size = n
+        else: _resize_mlp(blk.mlp, lc.intermediate_size, hid)
     return model
 
 # %% ../nbs/19_modeling.ipynb #97b7caf6
-import contextlib, logging as _logging
-
 @contextlib.contextmanager
 def quiet_heterogeneous_config():
     """Silence transformers' notice about reading global values of a per-layer config: the stock module
@@ -88,25 +98,52 @@ def quiet_heterogeneous_config():
     try: yield
     finally: lg.setLevel(old)
 
+# %% ../nbs/19_modeling.ipynb #a7687dd1
 class DarwinLMLlamaForCausalLM(transformers.LlamaForCausalLM):
     "A stitched Llama."
-    def __init__(self, config):
+    def __init__(self, config): # the family's config, with `per_layer_config` when stitched
         with quiet_heterogeneous_config(): super().__init__(config); apply_structure(self)
 
 class DarwinLMMistralForCausalLM(transformers.MistralForCausalLM):
     "A stitched Mistral."
-    def __init__(self, config):
+    def __init__(self, config): # the family's config, with `per_layer_config` when stitched
         with quiet_heterogeneous_config(): super().__init__(config); apply_structure(self)
 
 class DarwinLMQwen2ForCausalLM(transformers.Qwen2ForCausalLM):
     "A stitched Qwen2 / Qwen2.5."
-    def __init__(self, config):
+    def __init__(self, config): # the family's config, with `per_layer_config` when stitched
         with quiet_heterogeneous_config(): super().__init__(config); apply_structure(self)
 
 class DarwinLMQwen3ForCausalLM(transformers.Qwen3ForCausalLM):
     "A stitched Qwen3."
-    def __init__(self, config):
+    def __init__(self, config): # the family's config, with `per_layer_config` when stitched
         with quiet_heterogeneous_config(): super().__init__(config); apply_structure(self)
 
 CLASSES = dict(llama=DarwinLMLlamaForCausalLM, mistral=DarwinLMMistralForCausalLM,
                qwen2=DarwinLMQwen2ForCausalLM, qwen3=DarwinLMQwen3ForCausalLM)
+
+# %% ../nbs/19_modeling.ipynb #cf6a72a6
+def block_params(model:nn.Module, # a stitched or stock model of a supported family
+                ) -> list[tuple[int, int]]: # (attention, MLP) parameters of each block
+    "Parameters of each block's attention and MLP sublayers."
+    n = lambda m: sum(p.numel() for p in m.parameters())
+    return [(n(b.self_attn), n(b.mlp)) for b in model.model.layers]
+
+# %% ../nbs/19_modeling.ipynb #c7b420c5
+def plot_block_params(model, # a stitched or stock model, or its `block_params`
+                      reference=None, # the dense model (or its `block_params`), drawn as outlines; None: none
+                      ax=None, # matplotlib Axes to draw on; None: a new figure
+                     ): # the Axes
+    "Attention and MLP parameters per block, stacked, against the dense blocks as outlines; returns the Axes."
+    import matplotlib.pyplot as plt, numpy as np
+    a = np.array(model if isinstance(model, list) else block_params(model)).reshape(-1, 2)
+    x = np.arange(len(a))
+    if ax is None: _, ax = plt.subplots(figsize=(max(4, len(x)*0.3), 2.6))
+    ax.bar(x, a[:, 0], 0.6, label='attention', color='#d62728')
+    ax.bar(x, a[:, 1], 0.6, bottom=a[:, 0], label='MLP', color='#1f77b4')
+    if reference is not None:
+        r = np.array(reference if isinstance(reference, list) else block_params(reference)).reshape(-1, 2)
+        ax.bar(x, r.sum(1), 0.6, fill=False, edgecolor='k', ls='--', lw=0.8, label='dense')
+    ax.set(xlabel='block', ylabel='parameters', xticks=x)
+    ax.legend(fontsize=7, ncol=3, loc='lower center', bbox_to_anchor=(0.5, 1), frameon=False)
+    return ax
