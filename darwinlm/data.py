@@ -13,14 +13,15 @@ from .core import generator, UserError
 # %% auto #0
 __all__ = ['DEFAULT_CORPUS', 'WIKI_HELDOUT', 'FINEWEB_EDU', 'DEFAULT_FRACTIONS', 'unwrap', 'default_texts', 'read_texts',
            'hf_texts', 'shared_data_dir', 'load_texts', 'tokenize', 'TokenPool', 'windows', 'sample', 'split_stream',
-           'make_pools']
+           'make_pools', 'plot_pools']
 
 # %% ../nbs/02_data.ipynb #ca50550f
 def _package_data() -> Path:
     import darwinlm
     return Path(darwinlm.__file__).parent/'corpus'
 
-def unwrap(text:str) -> str:
+def unwrap(text:str, # hard-wrapped text
+          ) -> str: # one line per paragraph, paragraphs apart by a blank line
     "Join hard-wrapped lines into paragraphs; blank lines separate paragraphs."
     paras = re.split(r'\n\s*\n', text.replace('\r\n', '\n'))
     return '\n\n'.join(' '.join(l.strip() for l in p.splitlines() if l.strip()) for p in paras if p.strip())
@@ -79,7 +80,7 @@ FINEWEB_EDU = dict(path='HuggingFaceFW/fineweb-edu', name='sample-10BT', split='
 
 def hf_texts(path:str=FINEWEB_EDU['path'], # `datasets` id
              name:str|None=FINEWEB_EDU['name'], # configuration
-             split:str='train',
+             split:str='train', # split to stream
              n_docs:int=2000, # documents to take from the start of the (streamed) split
              field:str='text', # column with the text
              min_score:float|None=None, # keep rows whose `score` is at least this (FineWeb-Edu)
@@ -135,18 +136,24 @@ def tokenize(texts:list[str], # documents
 @dataclass
 class TokenPool:
     "The chunks of a token stream that belong to one pool; hands out fixed-length windows."
-    name:str
+    name:str             # the pool's name (calib, select, finetune, eval, ...)
     tokens:torch.Tensor  # the whole stream, shared between pools (never copied)
     chunks:torch.Tensor  # [n, 2] start and end of each chunk this pool owns, sorted
 
     @property
     def n_tokens(self) -> int: return int((self.chunks[:, 1] - self.chunks[:, 0]).sum())
-    def starts(self, seq_len:int) -> torch.Tensor:
+    def starts(self,
+               seq_len:int, # tokens per window
+              ) -> torch.Tensor: # [n] window starts, in stream order
         "Start of every non-overlapping window of `seq_len` tokens inside this pool's chunks."
         if seq_len < 1: raise ValueError(f'seq_len must be positive, got {seq_len}')
         return torch.cat([torch.arange(s, max(s, e - seq_len + 1), seq_len) for s, e in self.chunks.tolist()]
                          + [torch.zeros(0, dtype=torch.long)])
-    def n_windows(self, seq_len:int) -> int: return len(self.starts(seq_len))
+    def n_windows(self,
+                  seq_len:int, # tokens per window
+                 ) -> int: # non-overlapping windows of `seq_len` the pool holds
+        "Number of windows of `seq_len` tokens (see `starts`)."
+        return len(self.starts(seq_len))
     def __repr__(self): return f'TokenPool({self.name!r}: {len(self.chunks)} chunks, {self.n_tokens:,} tokens)'
 
 # %% ../nbs/02_data.ipynb #0f06a639
@@ -203,12 +210,11 @@ def _some_text(source) -> list[str]:
 
 def make_pools(tokenizer, # the model's tokenizer
                source=None, # training text source (see `load_texts`); None = embedded corpus
-               heldout=None, # held-out source; None = embedded held-out book when `source` is None,
-                             # otherwise 10% of the chunks of `source`
+               heldout=None, # held-out source; None: the embedded held-out book for the default corpus, else 10% of `source`'s chunks
                fractions:dict=None, # shares of the training stream per pool
                chunk_len:int=2048, # chunk size for dealing tokens to pools
-               seed:int=0,
-              ) -> dict[str, TokenPool]:
+               seed:int=0, # seed of the chunk shuffle
+              ) -> dict[str, TokenPool]: # pool name -> pool
     "Disjoint calib/select/finetune/eval pools for a run (and eval_in, in-domain held out, for the default corpus)."
     fr = dict(fractions or DEFAULT_FRACTIONS)
     stream = tokenize(_some_text(source), tokenizer)
@@ -225,3 +231,27 @@ def make_pools(tokenizer, # the model's tokenizer
         h = tokenize(default_texts('heldout_in'), tokenizer)
         pools['eval_in'] = TokenPool('eval_in', h, torch.tensor([[0, len(h)]]))
     return pools
+
+# %% ../nbs/02_data.ipynb #ef7b6ab9
+def plot_pools(pools:dict[str, TokenPool], # from `make_pools` or `split_stream`
+               n_chunks:int=48, # chunks of the shared stream to draw, from its start
+               axs=None, # two matplotlib Axes to draw on; None: a new figure
+              ): # the two Axes
+    "The chunks of the shared stream per pool, and the tokens of every pool; returns the two Axes."
+    import matplotlib.pyplot as plt
+    if axs is None: _, axs = plt.subplots(1, 2, figsize=(11, 2.6), width_ratios=(2.2, 1), layout='constrained')
+    names, stream = list(pools), next(iter(pools.values())).tokens
+    shared = [k for k in names if pools[k].tokens is stream]
+    c = pools[shared[0]].chunks; L = int(c[0, 1] - c[0, 0]); end = min(n_chunks*L, len(stream))
+    for i, k in enumerate(shared):
+        spans = [(s, e - s) for s, e in pools[k].chunks.tolist() if s < end]
+        axs[0].broken_barh(spans, (i - 0.4, 0.8), color=f'C{names.index(k)}', edgecolor='white', lw=0.5)
+    axs[0].set(yticks=range(len(shared)), yticklabels=shared, ylim=(len(shared) - 0.5, -0.5), xlim=(0, end),
+               xlabel='token position', title=f'first {end // L} of {len(stream) // L:,} chunks of {L:,} tokens')
+    axs[0].xaxis.set_major_formatter('{x:,.0f}')
+    n = [pools[k].n_tokens for k in names]
+    bars = axs[1].barh(names, n, color=[f'C{i}' for i in range(len(names))], hatch=[None if k in shared else '//' for k in names])
+    axs[1].bar_label(bars, [f'{x:,}' for x in n], fontsize=7, padding=2)
+    axs[1].set(xlim=(0, 1.35*max(n)), ylim=(len(names) - 0.5, -0.5), xlabel='tokens', title='pool sizes (hatched: own text)')
+    axs[1].xaxis.set_major_formatter(lambda x, _: f'{x/1e6:g}M')
+    return axs

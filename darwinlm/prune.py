@@ -19,7 +19,7 @@ from .eval import perplexity, evaluate_suite, suite_shots, comparison_table
 from .export import OUTTYPES, export_gguf, gguf_check
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'PruneConfig', 'run_prune']
+__all__ = ['SCHEDULES', 'PruneConfig', 'plot_report', 'run_prune']
 
 # %% ../nbs/65_prune.ipynb #cdd266aa
 SCHEDULES = dict(
@@ -100,6 +100,22 @@ def _stage(name:str):
     print(f'== {name}', flush=True)
     return time.perf_counter()
 
+# %% ../nbs/65_prune.ipynb #8a47cff0
+def plot_report(search:str|Path, # the run's search folder (history.jsonl, config.json)
+                pruned, # the searched model, or its `allocation` record
+                uniform, # the uniform model of the same size, or its `allocation` record
+                title:str|None=None, # title of the allocation panel; None: none
+               ) -> list: # the six Axes: fitness, attention levels, MLP levels, moves, selection, allocation
+    "The figure of a run's report: the search (fitness, levels, moves, selection) and the allocation against uniform."
+    import matplotlib.pyplot as plt
+    fig = plt.figure(figsize=(13, 9))
+    gs = fig.add_gridspec(3, 6)
+    axs = list(plot_search(search, axs=[fig.add_subplot(gs[0, 2*k:2*k + 2]) for k in range(3)]))
+    axs += plot_moves(search, axs=[fig.add_subplot(gs[1, :3]), fig.add_subplot(gs[1, 3:])])
+    axs.append(plot_allocation(pruned, ax=fig.add_subplot(gs[2, :]), reference=uniform, label='DarwinLM', title=title))
+    fig.tight_layout()
+    return axs
+
 # %% ../nbs/65_prune.ipynb #47139ed6
 def _evaluate(models:dict, tok, ev:torch.Tensor, cfg:PruneConfig, out:Path, ev_in:torch.Tensor|None=None) -> dict:
     "Parameters, held-out perplexity (in domain too, with `ev_in`) and optionally the suite of each model; cached in eval.json."
@@ -126,14 +142,9 @@ def _gguf_note(out:Path) -> str:
 def _report(out:Path, cfg:PruneConfig, rec:dict, res:dict, pruned, uniform, search:Path) -> str:
     "report.md and report.png of a finished run."
     import matplotlib.pyplot as plt
-    fig = plt.figure(figsize=(13, 9))
-    gs = fig.add_gridspec(3, 6)
-    plot_search(search, axs=[fig.add_subplot(gs[0, 2*k:2*k + 2]) for k in range(3)])
-    plot_moves(search, axs=[fig.add_subplot(gs[1, :3]), fig.add_subplot(gs[1, 3:])])
-    ax = fig.add_subplot(gs[2, :])
-    plot_allocation(pruned, ax=ax, reference=uniform, label='DarwinLM', title=f'DarwinLM allocation (level {cfg.level} budget); uniform keeps '
-                    f'{adapt(uniform).heads(0)}/{adapt(uniform).n_heads} heads, {adapt(uniform).channels(0)}/{adapt(uniform).intermediate} channels per block')
-    fig.tight_layout(); fig.savefig(out/'report.png', dpi=110); plt.close(fig)
+    fig = plot_report(search, pruned, uniform, title=f'DarwinLM allocation (level {cfg.level} budget); uniform keeps '
+                      f'{adapt(uniform).heads(0)}/{adapt(uniform).n_heads} heads, {adapt(uniform).channels(0)}/{adapt(uniform).intermediate} channels per block')[0].figure
+    fig.savefig(out/'report.png', dpi=110); plt.close(fig)
     table = comparison_table(rec)
     ppl = (f"PPL: perplexity on 16 windows of 256 tokens of held-out text "
            f"({'10% of the data' if cfg.data else 'Persuasion, a source never trained on'})"

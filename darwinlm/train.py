@@ -51,7 +51,8 @@ class TrainConfig:
 
 # %% ../nbs/40_train.ipynb #dc98bae1
 def lr_at(step:int, # optimizer step, 0-based
-          cfg:TrainConfig) -> float:
+          cfg:TrainConfig, # steps, warmup, lr and min_lr
+         ) -> float: # the learning rate
     "Learning rate of `step` under `cfg`'s warmup + cosine schedule."
     n, w = cfg.steps, math.ceil(cfg.warmup*cfg.steps - 1e-9)   # 0.07*100 = 7.000000000000001 is 7 steps
     if step < w: return cfg.lr*(step + 1)/w
@@ -62,7 +63,7 @@ def lr_at(step:int, # optimizer step, 0-based
 def train_order(pool:TokenPool, # finetuning pool
                 n:int, # sequences needed
                 seq_len:int, # tokens per sequence
-                seed:int=0,
+                seed:int=0, # seed of the first epoch's order (epoch e draws with seed + e)
                ) -> torch.Tensor: # [n] window starts, epoch after epoch
     "Starts of `n` training windows: seeded permutations of the pool's windows, repeated as needed."
     st = pool.starts(seq_len)
@@ -78,7 +79,7 @@ def train_loss(model:nn.Module, # student
                b:torch.Tensor, # [B, T] token ids
                teacher:nn.Module|None=None, # dense teacher (no gradient)
                kd:float=0.0, # weight of the distillation term
-               temperature:float=1.0,
+               temperature:float=1.0, # distillation temperature T
               ) -> tuple[torch.Tensor, dict]: # loss to backpropagate, and its parts as floats
     "Mixed LM / distillation loss of `model` on the batch `b`."
     logits = model(b).logits[:, :-1].float()
@@ -141,7 +142,8 @@ def _log(out:Path, rec:dict, main:bool):
     if main:
         with open(out/'train.jsonl', 'a') as fh: fh.write(json.dumps(rec) + '\n')
 
-def read_log(out:str|Path) -> list[dict]:
+def read_log(out:str|Path, # run folder
+            ) -> list[dict]: # one record per line (none when there is no log)
     "The records of `out/train.jsonl`."
     f = Path(out)/'train.jsonl'
     return [json.loads(l) for l in f.read_text().splitlines() if l.strip()] if f.exists() else []
@@ -227,7 +229,9 @@ def post_train(model:nn.Module, # model to train in place (e.g. a stitched model
 
 # %% ../nbs/40_train.ipynb #af4044c1
 def plot_training(runs:dict, # label -> run folder (or list of records)
-                  ax=None, smooth:int=5):
+                  ax=None, # matplotlib Axes to draw on; None: a new figure
+                  smooth:int=5, # moving-average window in steps (1: the raw loss)
+                 ): # the Axes
     "Training loss (moving average over `smooth` steps) against tokens, one line per run; returns the axes."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(6, 3.5))
