@@ -43,6 +43,7 @@ def _grid(costs:list[list[float]], budget:float, max_buckets:int) -> tuple[list[
     u = budget / max_buckets if budget > 0 else 1.0
     return [[math.ceil(c / u) for c in row] for row in costs], max_buckets if budget > 0 else 0
 
+# %% ../nbs/60_baselines.ipynb #35d927e7
 def dp_allocate(errors:list[list[float]], # per module, the error at each level
                 costs:list[list[float]], # per module, the cost at each level
                 budget:float, # the summed cost may not exceed this
@@ -86,6 +87,7 @@ def drop_levels(db:Database, # the database
     if bad: raise ValueError(f'blocks {sorted(bad)} are not blocks of this database')
     return {n: db.levels if db.family.block_of(n) in set(blocks) else 0 for n in db.modules}
 
+# %% ../nbs/60_baselines.ipynb #07326a7a
 def dropped_blocks(db:Database, # the database (its modules and number of levels L)
                    levels:dict, # module path -> level; modules not named count as level 0
                   ) -> list[int]: # sorted blocks whose attention and MLP are both at level L
@@ -93,6 +95,7 @@ def dropped_blocks(db:Database, # the database (its modules and number of levels
     blk = db.family.block_of
     return sorted({blk(n) for n in db.modules} - {blk(n) for n in db.modules if levels.get(n, 0) != db.levels})
 
+# %% ../nbs/60_baselines.ipynb #939e5a4c
 def sparsity_of(db:Database, # the database (its schedule's parameter counts)
                 levels:dict, # module path -> level; modules not named count as level 0
                ) -> float: # removed fraction of the dense block parameters, in [0, 1]
@@ -100,6 +103,7 @@ def sparsity_of(db:Database, # the database (its schedule's parameter counts)
     p = db.schedule.params
     return 1 - sum(p[n][levels.get(n, 0)] for n in db.modules) / sum(p[n][0] for n in db.modules)
 
+# %% ../nbs/60_baselines.ipynb #24a8d619
 @contextlib.contextmanager
 def skip_blocks(model:nn.Module, # a supported causal LM (changed in place, restored on exit)
                 blocks:list[int], # blocks to remove while inside the `with`
@@ -128,11 +132,13 @@ def block_states(model:nn.Module, # a supported causal LM
         for blk in blocks: hs.append(run_block(blk, hs[-1], kw))
         yield hs
 
+# %% ../nbs/60_baselines.ipynb #cd83cb92
 def _cos(a:Tensor, b:Tensor) -> Tensor:
     "Cosine similarity over the last dimension, in float32 at least."
     dt = torch.promote_types(a.dtype, torch.float32)
     return F.cosine_similarity(a.to(dt), b.to(dt), dim=-1)
 
+# %% ../nbs/60_baselines.ipynb #d5f0ac18
 def drop_lowest(scores:Tensor, # one score per block; low = least important
                 n:int, # blocks to drop
                ) -> list[int]: # the blocks, sorted
@@ -180,6 +186,7 @@ def angular_distances(model:nn.Module, # a supported causal LM
         tot, cnt = tot + d.double().sum((1, 2)).cpu(), cnt + d[0].numel()
     return tot / cnt
 
+# %% ../nbs/60_baselines.ipynb #636a9d50
 def angular_drop(model:nn.Module, # a supported causal LM
                  seqs:Tensor, # [n, T] calibration token ids
                  n:int, # blocks to drop (one contiguous run)
@@ -217,12 +224,14 @@ class EvoPressConfig:
 def _rows(t:TopKTargets, idx:list[int]) -> TopKTargets:
     return TopKTargets(t.seqs[idx], t.logp[idx], t.idx[idx], t.rest[idx])
 
+# %% ../nbs/60_baselines.ipynb #3dc9ee41
 def _swap(dropped:tuple, N:int, rng:random.Random) -> tuple:
     "Swap one dropped block for one kept block."
     out = rng.choice(dropped)
     inn = rng.choice([i for i in range(N) if i not in dropped])
     return tuple(sorted(set(dropped) - {out} | {inn}))
 
+# %% ../nbs/60_baselines.ipynb #ef85637e
 def _select(model, cands:list, keep:int, targets:TopKTargets, tokens:int, rng:random.Random, batch_size:int):
     "The best `keep` candidates by KL on a fresh draw of rows holding `tokens` tokens, and the best fitness."
     n, T = targets.seqs.shape
@@ -279,10 +288,12 @@ def n_blocks_to_drop(sparsity:float, # fraction of block parameters to remove
     if not 0 <= sparsity <= 1: raise ValueError(f'sparsity must be in [0, 1], got {sparsity}')
     return math.floor(sparsity * n_layers + 0.5)
 
+# %% ../nbs/60_baselines.ipynb #7932dbb1
 def _depth(criterion):
     def f(model, db, seqs, sparsity, **kw): return drop_levels(db, criterion(model, seqs, n_blocks_to_drop(sparsity, adapt(model).n_layers), **kw))
     return f
 
+# %% ../nbs/60_baselines.ipynb #3acc38b7
 BASELINES = dict(
     uniform=lambda model, db, seqs, sparsity: uniform_levels(db, Budget(db, keep=1 - sparsity).uniform_level()),
     ziplm=lambda model, db, seqs, sparsity, **kw: ziplm_levels(db, Budget(db, keep=1 - sparsity), **kw),
@@ -292,6 +303,7 @@ BASELINES = dict(
     evopress=_depth(evopress_drop),
 )
 
+# %% ../nbs/60_baselines.ipynb #a322098e
 def baseline_levels(method:str, # a key of `BASELINES`
                     model:nn.Module, # the dense model
                     db:Database, # its database
@@ -318,6 +330,7 @@ def plot_block_scores(scores:dict, # criterion name -> [N] scores (low: removabl
     ax.set(xlabel='block', ylabel='scaled score', xticks=range(len(s))); ax.legend(fontsize=7)
     return ax
 
+# %% ../nbs/60_baselines.ipynb #2ae5545b
 def plot_baselines(rec:dict, # {'dense_perplexity': float, 'results': {method: {target: {'sparsity', 'perplexity'}}}}
                    ax=None, # matplotlib Axes to draw on; None: a new figure
                   ): # the Axes

@@ -36,7 +36,8 @@ def run_eval(cfg:EvalConfig, # what to evaluate
              out:str|None=None, # folder for config.json and eval.json
             ) -> dict: # the evaluation record
     "Held-out perplexity, a generation sample and optionally the paper's lm-eval suite of a model."
-    model, tok = load_model(cfg.model, tokenizer=cfg.tokenizer)
+    dev = cfg.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    model, tok = load_model(cfg.model, dtype=resolve_dtype(cfg.dtype, dev), device=dev, tokenizer=cfg.tokenizer)
     ad = adapt(model)
     rec = quick_eval(model, tok, cfg) | dict(architecture=ad.summary(), breakdown=param_breakdown(model))
     print(_report(cfg.model or 'SmolLM2-135M (offline test bed)', ad.summary(), rec['breakdown'], rec))
@@ -45,6 +46,7 @@ def run_eval(cfg:EvalConfig, # what to evaluate
         print(f'saved {Path(out)/"config.json"} and {Path(out)/"eval.json"}')
     return rec
 
+# %% ../nbs/70_cli.ipynb #6731755a
 eval_main = console('darwinlm-eval', run_eval, EvalConfig, positional=('model',))
 
 # %% ../nbs/70_cli.ipynb #c8cbb4dc
@@ -66,6 +68,7 @@ def run_database(model:str, # HF id, local folder, .gguf file, or smollm2
     print(f"database of {len(db.modules)} modules x {db.levels + 1} levels in {out}: {db.size_report(m)['disk_bytes']/1e6:.1f} MB")
     return db.path
 
+# %% ../nbs/70_cli.ipynb #1487c815
 database_main = console('darwinlm-database', run_database, DatabaseConfig, oom='lower --batch_size, or use --offload disk')
 
 # %% ../nbs/70_cli.ipynb #9cc9c510
@@ -99,6 +102,7 @@ def run_stitch(model:str, # HF id, local folder, .gguf file, or smollm2
     print(f'{num_params(m)/1e6:.2f}M -> {num_params(s)/1e6:.2f}M parameters; saved in {p}')
     return p
 
+# %% ../nbs/70_cli.ipynb #71ff4a4d
 stitch_main = console('darwinlm-stitch', run_stitch)
 
 # %% ../nbs/70_cli.ipynb #3468a2cc
@@ -121,6 +125,7 @@ def run_search(model:str, # HF id, local folder, .gguf file, or smollm2
           f"levels in {Path(out)/'levels.json'}")
     return res
 
+# %% ../nbs/70_cli.ipynb #ed3ac3e2
 search_main = console('darwinlm-search', run_search, SearchConfig)
 
 # %% ../nbs/70_cli.ipynb #a9f1b916
@@ -154,6 +159,7 @@ def run_train(model:str, # model to train: HF id, local folder (e.g. a stitched 
     if rank_world()[0] == 0: _save_trained(m, tok, out, res, model, data, teacher)
     return res
 
+# %% ../nbs/70_cli.ipynb #d75a00d1
 train_main = console('darwinlm-train', run_train, TrainConfig, oom='lower --micro_batch_size (the batch stays --batch_size)')
 
 # %% ../nbs/70_cli.ipynb #c6de1df1

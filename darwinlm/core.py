@@ -53,6 +53,7 @@ def save_json(obj, # anything `json` can write
     with atomic_write(path) as f: json.dump(obj, f, indent=2, default=str); f.write('\n')
     return Path(path)
 
+# %% ../nbs/00_core.ipynb #1c564e0d
 def load_json(path:str|Path, # a JSON file
              ): # what it holds
     "Read a JSON file."
@@ -114,6 +115,7 @@ def rank_world() -> tuple[int, int]:
     if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
     return 0, 1
 
+# %% ../nbs/00_core.ipynb #b6db8756
 def all_gather_objects(obj, # any picklable record of this rank
                       ) -> list: # one per rank
     "Every rank's `obj`, in rank order ([obj] without a process group)."
@@ -122,6 +124,7 @@ def all_gather_objects(obj, # any picklable record of this rank
     if world == 1: return [obj]
     res = [None]*world; dist.all_gather_object(res, obj); return res
 
+# %% ../nbs/00_core.ipynb #6a554b90
 def barrier():
     "Wait for every rank (no-op without a process group)."
     import torch.distributed as dist
@@ -164,6 +167,7 @@ def ints(s:str|tuple|list, # '8 4 2 1', '8,4,2,1', or already a sequence
     if isinstance(s, (tuple, list)): return tuple(int(x) for x in s)
     return tuple(int(x) for x in str(s).replace(',', ' ').split())
 
+# %% ../nbs/00_core.ipynb #8895e9bc
 _PARSE = dict(int=int, float=float, str=str, tuple=ints, Path=str)
 
 # %% ../nbs/00_core.ipynb #529615a5
@@ -189,6 +193,7 @@ def _default(f:dataclasses.Field):
     if f.default is not dataclasses.MISSING: return f.default
     return f.default_factory() if f.default_factory is not dataclasses.MISSING else inspect.Parameter.empty
 
+# %% ../nbs/00_core.ipynb #45e981fc
 def command_args(run:Callable, # the function a command calls; parameters without a default are positional
                  config:type|None=None, # the dataclass of `run`'s `cfg` parameter: its fields become options
                  positional:tuple=(), # fields of `config` taken as positional arguments instead
@@ -228,6 +233,7 @@ def fail(prog:str, # the console script
     "Print `prog: msg` on stderr and exit with status 2."
     print(f'{prog}: {msg}', file=sys.stderr); sys.exit(2)
 
+# %% ../nbs/00_core.ipynb #71d5ce94
 def _out_of_memory(e:BaseException) -> bool:
     return isinstance(e, (torch.OutOfMemoryError, MemoryError)) or "can't allocate memory" in str(e)
 
@@ -268,6 +274,7 @@ def run_console(main:Callable, # a script from `console`
 # %% ../nbs/00_core.ipynb #30b79694
 DTYPES = dict(bfloat16=torch.bfloat16, float16=torch.float16, float32=torch.float32)
 
+# %% ../nbs/00_core.ipynb #6b2fed06
 def resolve_dtype(dtype:str|torch.dtype='auto', # 'auto', a name in `DTYPES`, or a torch dtype
                   device:str|torch.device|None=None, # where the work runs (None: CUDA if there is one)
                  ) -> torch.dtype: # the weights' dtype

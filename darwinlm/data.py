@@ -20,6 +20,7 @@ def _package_data() -> Path:
     import darwinlm
     return Path(darwinlm.__file__).parent/'corpus'
 
+# %% ../nbs/02_data.ipynb #22a714e1
 def unwrap(text:str, # hard-wrapped text
           ) -> str: # one line per paragraph, paragraphs apart by a blank line
     "Join hard-wrapped lines into paragraphs; blank lines separate paragraphs."
@@ -30,11 +31,13 @@ def unwrap(text:str, # hard-wrapped text
 DEFAULT_CORPUS = dict(wikipedia='wikipedia_sample.jsonl.gz', train='pride_and_prejudice.txt.gz', heldout='persuasion.txt.gz')
 WIKI_HELDOUT = 8        # every 8th Wikipedia article, from the 4th on, is the in-domain held-out split
 
+# %% ../nbs/02_data.ipynb #de8790f7
 def _corpus_file(name:str) -> list[str]:
     raw = gzip.decompress((_package_data()/name).read_bytes()).decode('utf-8')
     if name.endswith('.jsonl.gz'): return [json.loads(l)['text'] for l in raw.splitlines() if l.strip()]
     return [unwrap(raw)]
 
+# %% ../nbs/02_data.ipynb #80fe974a
 def default_texts(split:str='train', # 'train', 'heldout' (a novel never trained on) or 'heldout_in' (held-out articles)
                  ) -> list[str]:
     "The embedded corpus: Wikipedia articles and Austen novels, split into disjoint documents."
@@ -52,6 +55,7 @@ def _open_text(p:Path) -> str:
     raw = p.read_bytes()
     return (gzip.decompress(raw) if p.suffix == '.gz' else raw).decode('utf-8')
 
+# %% ../nbs/02_data.ipynb #101183fa
 def read_texts(path:str|Path, # file or folder
                field:str='text', # JSON field / parquet column holding the text
               ) -> list[str]:
@@ -78,6 +82,7 @@ def read_texts(path:str|Path, # file or folder
 # %% ../nbs/02_data.ipynb #3db9731b
 FINEWEB_EDU = dict(path='HuggingFaceFW/fineweb-edu', name='sample-10BT', split='train')
 
+# %% ../nbs/02_data.ipynb #170cecf4
 def hf_texts(path:str=FINEWEB_EDU['path'], # `datasets` id
              name:str|None=FINEWEB_EDU['name'], # configuration
              split:str='train', # split to stream
@@ -160,6 +165,7 @@ class TokenPool:
 def _gather(pool:TokenPool, starts:torch.Tensor, seq_len:int) -> torch.Tensor:
     return pool.tokens[starts[:, None] + torch.arange(seq_len)]
 
+# %% ../nbs/02_data.ipynb #15e88d0f
 def windows(pool:TokenPool, # the pool
             seq_len:int, # tokens per sequence
             limit:int|None=None, # at most this many (the first ones)
@@ -167,6 +173,7 @@ def windows(pool:TokenPool, # the pool
     "Every non-overlapping window of the pool, in stream order."
     return _gather(pool, pool.starts(seq_len)[:limit], seq_len)
 
+# %% ../nbs/02_data.ipynb #0f6fc987
 def sample(pool:TokenPool, # the pool
            n:int, # sequences to draw
            seq_len:int, # tokens per sequence
@@ -202,12 +209,14 @@ def split_stream(tokens:torch.Tensor, # 1-D token stream
 # %% ../nbs/02_data.ipynb #b71d300a
 DEFAULT_FRACTIONS = dict(calib=0.25, select=0.25, finetune=0.5)
 
+# %% ../nbs/02_data.ipynb #97bb574f
 def _some_text(source) -> list[str]:
     "The documents of `source`, refused when there is no text in them."
     texts = load_texts(source)
     if not any(t.strip() for t in texts): raise UserError(f'{source} holds no text; give a file or folder with text in it')
     return texts
 
+# %% ../nbs/02_data.ipynb #19878e44
 def make_pools(tokenizer, # the model's tokenizer
                source=None, # training text source (see `load_texts`); None = embedded corpus
                heldout=None, # held-out source; None: the embedded held-out book for the default corpus, else 10% of `source`'s chunks

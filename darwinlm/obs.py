@@ -34,6 +34,7 @@ class OBSResult:
     errors:dict = field(default_factory=dict)   # count -> ½ tr(ΔW H ΔWᵀ)
     inverse:str = 'cholesky'           # how H was inverted
 
+# %% ../nbs/11_obs.ipynb #9e313ff5
 def _group_scores(Wc, Hi, g):
     "OBS cost ½ tr(W_Q [(H⁻¹)_QQ]⁻¹ W_Qᵀ) of every remaining group."
     if g == 1: return 0.5 * (Wc**2).sum(0) / torch.diagonal(Hi)

@@ -62,6 +62,7 @@ class Shapes:
     embed:int          # parameters of the input embedding
     head:int           # parameters of the output head (0 when tied)
 
+# %% ../nbs/66_plan.ipynb #5fc4ca73
 def shapes(config, # a transformers config, or anything `load_config` takes
           ) -> Shapes:
     "The sizes of a supported model, counted on the meta device."
@@ -76,6 +77,7 @@ def shapes(config, # a transformers config, or anything `load_config` takes
 # %% ../nbs/66_plan.ipynb #3d0826ca
 GB = 1e9
 
+# %% ../nbs/66_plan.ipynb #f57b323c
 @dataclass
 class StagePlan:
     "Peak bytes per part of one stage, per device."
@@ -91,6 +93,7 @@ class StagePlan:
 # %% ../nbs/66_plan.ipynb #6760834e
 def _nbytes(dtype) -> int: return torch.empty((), dtype=dtype).element_size()
 
+# %% ../nbs/66_plan.ipynb #16c8fa0a
 def obs_bytes(n:int, # input columns of the pruned projection (MLP channels, or hidden for o_proj)
               out:int, # its rows (hidden)
               levels:int=10, # sparsity levels L
@@ -126,6 +129,7 @@ def _train_acts(s:Shapes, tokens:int, b:int) -> int:
     "Activations kept for the backward of one micro-batch: inputs of every linear, norm and activation, per layer."
     return s.layers*tokens*(6*s.hidden + 3*s.intermediate)*b
 
+# %% ../nbs/66_plan.ipynb #22c1f006
 def search_plan(config, # a config, or anything `load_config` takes
                 dtype=torch.bfloat16, # the weights' dtype
                 cfg:SearchConfig|None=None, # the search (schedule, batch size, top-k, training-aware tokens)
@@ -157,6 +161,7 @@ def train_plan(config, # a config, or anything `load_config` takes
     return StagePlan('post-train' + (' (KD)' if cfg.kd else ''), dev, dict(checkpoint=P*(4 + 8)),
                      'a full replica per process (DDP); checkpoints staged in host memory')
 
+# %% ../nbs/66_plan.ipynb #fb73ad8c
 def eval_plan(config, # a config, or anything `load_config` takes
               dtype=torch.bfloat16, # the weights' dtype
               batch_size:int=8, # windows per forward (`EvalConfig`'s default)
@@ -208,6 +213,7 @@ ADVICE = {'database': 'offload the activations to disk (--offload disk) or calib
           'post-train (KD)': 'lower --micro_batch_size, or post-train without the teacher (--kd 0)',
           'eval': 'lower --batch_size'}
 
+# %% ../nbs/66_plan.ipynb #c41a39e1
 def check_plan(plans:list[StagePlan], # from `plan`
                cfg:PlanConfig, # the machine
               ) -> list[StagePlan]: # `plans`, when every stage fits
@@ -244,6 +250,7 @@ def _table(plans:list[StagePlan]) -> str:
     rows += [f'{p.stage:16s} {p.device_peak/GB:8.1f}G {p.cpu_peak/GB:8.1f}G  {p.where}' for p in plans]
     return '\n'.join(rows)
 
+# %% ../nbs/66_plan.ipynb #1f31fa70
 def run_plan(cfg:PlanConfig, # model, machine and schedule
             ) -> list[StagePlan]: # the stages, when all fit
     "Print the memory plan of a darwinlm-prune run of MODEL, refuse it if a stage cannot fit."
@@ -253,4 +260,5 @@ def run_plan(cfg:PlanConfig, # model, machine and schedule
     print(_table(plans))
     return check_plan(plans, cfg)
 
+# %% ../nbs/66_plan.ipynb #6d5ad935
 plan_main = console('darwinlm-plan', run_plan, PlanConfig, positional=('model',))

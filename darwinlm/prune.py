@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
-from .core import save_json, load_json, num_params
+from .core import save_json, load_json, num_params, resolve_dtype, DTYPES
 from .models import load_model, adapt
 from .data import make_pools, sample, windows
 from .database import DatabaseConfig, build_database, Database
@@ -29,6 +29,7 @@ SCHEDULES = dict(
                seq_len=512, train_tokens=(10_000, 50_000, 100_000, 200_000), post_tokens=100_000_000, post_seq_len=2048,
                post_batch_size=64, post_lr=1e-4, tasks='paper', limit=None))
 
+# %% ../nbs/65_prune.ipynb #1e0e4a71
 @dataclass(kw_only=True)
 class PruneConfig:
     "One DarwinLM run, end to end; `None` fields take the schedule's values."
@@ -55,6 +56,7 @@ class PruneConfig:
     limit:int|None = None                 # lm-eval documents per task
     gguf:str|None = 'f16'                 # pruned.gguf for llama.cpp: f32, f16, bf16 or q8_0 matrices (none: no GGUF)
     device:str|None = None                # where everything runs; None: 'cuda' when available, else 'cpu'
+    dtype:str = 'auto'                    # weights' dtype: auto (bfloat16 on CUDA, float32 on the CPU), bfloat16, float16, float32
     seed:int = 0                          # seed of the pools, the search and the post-training order
     def __post_init__(self):
         if self.model == 'smollm2': self.model = None
@@ -62,6 +64,7 @@ class PruneConfig:
         if self.schedule == 'auto': self.schedule = 'cpu' if self.model in (None, 'smollm2') else 'paper'
         if self.schedule not in SCHEDULES: raise ValueError(f"schedule must be cpu, paper or auto, got {self.schedule!r}")
         if self.device is None: self.device = 'cuda' if torch.cuda.is_available() else 'cpu'
+        self.dtype = str(resolve_dtype(self.dtype, self.device)).removeprefix('torch.')    # recorded as what ran
         for k, v in SCHEDULES[self.schedule].items():
             if getattr(self, k) is None: setattr(self, k, v)
         for k in ('survivors', 'tokens', 'train_tokens'):
@@ -96,6 +99,7 @@ def _check_config(out:Path, cfg:PruneConfig):
         if diff: raise ValueError(f'{out} holds a run with another config: ' + ', '.join(f'{k}: {old.get(k)} -> {new[k]}' for k in diff))
     else: out.mkdir(parents=True, exist_ok=True); save_json(new, f)
 
+# %% ../nbs/65_prune.ipynb #7467a607
 def _stage(name:str):
     print(f'== {name}', flush=True)
     return time.perf_counter()
@@ -129,6 +133,7 @@ def _evaluate(models:dict, tok, ev:torch.Tensor, cfg:PruneConfig, out:Path, ev_i
         rec[label] = r; save_json(rec, f)
     return rec
 
+# %% ../nbs/65_prune.ipynb #56ad6298
 def _gguf_note(out:Path) -> str:
     f = out/'gguf_check.json'
     if not f.exists(): return ''
@@ -139,6 +144,7 @@ def _gguf_note(out:Path) -> str:
     return (f"\n`pruned.gguf` ({c['outtype']}) runs in llama.cpp: `llama-cli -m {out/'pruned.gguf'} -p \"Once upon a time\"` "
             f"(or `llama-server -m ...`).{chk}\n")
 
+# %% ../nbs/65_prune.ipynb #eebe7f7a
 def _report(out:Path, cfg:PruneConfig, rec:dict, res:dict, pruned, uniform, search:Path) -> str:
     "report.md and report.png of a finished run."
     import matplotlib.pyplot as plt
@@ -178,12 +184,13 @@ def _prune_stage(cur, tok, pools, ev, sd:Path, cfg:PruneConfig, scfg:SearchConfi
         save_stitched(pruned, sd/'pruned', tok, res['levels'], note=note)
     if not train: return res, db, pruned, None
     _stage('post-train')
-    if (sd/'trained'/'README.md').exists(): return res, db, pruned, load_model(str(sd/'trained'), device=cfg.device)[0]
+    if (sd/'trained'/'README.md').exists(): return res, db, pruned, load_model(str(sd/'trained'), dtype=DTYPES[cfg.dtype], device=cfg.device)[0]
     trained = stitch(cur, db, res['levels'])
     post_train(trained, pools['finetune'], sd/'train', cfg.train_config(), teacher=teacher if cfg.kd else None, eval_seqs=ev)
     save_stitched(trained, sd/'trained', tok, res['levels'], note=note + f' Post-trained on {cfg.post_tokens:,} tokens (KD {cfg.kd}).')
     return res, db, pruned, trained
 
+# %% ../nbs/65_prune.ipynb #9ce1aacf
 def _gguf(final, tok, out:Path, cfg:PruneConfig):
     "pruned.gguf of the final model for llama.cpp, and gguf_check.json: its greedy tokens against transformers'."
     if cfg.gguf is None or (out/'gguf_check.json').exists(): return
@@ -193,12 +200,13 @@ def _gguf(final, tok, out:Path, cfg:PruneConfig):
     export_gguf(final, out/'pruned.gguf', tok, cfg.gguf, name=f'darwinlm-level{cfg.level}')
     save_json(dict(written=True, outtype=cfg.gguf, **gguf_check(final, tok, out/'pruned.gguf')), out/'gguf_check.json')
 
+# %% ../nbs/65_prune.ipynb #94c286a3
 def run_prune(cfg:PruneConfig, # the run
               out:str|Path, # run folder (resumed when it holds the same config)
              ) -> dict: # eval record: label -> params, perplexity (and suite)
     "DarwinLM end to end: database, search, stitch, post-train, evaluate, report (gradually with `cfg.stages`)."
     out, t00 = Path(out), time.perf_counter()
-    dense, tok = load_model(cfg.model, device=cfg.device, tokenizer=cfg.tokenizer)   # a model that does not load leaves no run folder behind
+    dense, tok = load_model(cfg.model, dtype=DTYPES[cfg.dtype], device=cfg.device, tokenizer=cfg.tokenizer)   # a model that does not load leaves no run folder behind
     _check_config(out, cfg)
     pools = make_pools(tok, cfg.data, seed=cfg.seed)
     ev = windows(pools['eval'], 256, limit=16)

@@ -55,12 +55,14 @@ def size(self:Budget, genome:list[int], # a level per module, in `db.modules` or
     "Cost of `genome` (block parameters kept, by default)."
     return sum(self.table[m][l] for m, l in zip(self.modules, genome))
 
+# %% ../nbs/31_search.ipynb #53511d24
 @patch
 def ok(self:Budget, genome:list[int], # a level per module, in `db.modules` order
       ) -> bool: # `budget - slack <= size(genome) <= budget`
     "Whether `genome` lies in the budget band."
     return self.params - self.slack <= self.size(genome) <= self.params
 
+# %% ../nbs/31_search.ipynb #266dc80a
 @patch
 def step(self:Budget,
          i:int, # module index, in `db.modules` order
@@ -76,6 +78,7 @@ def uniform_level(self:Budget) -> int: # 0..L; L when no level fits
     n, L = len(self.modules), self.db.levels
     return next((l for l in range(L + 1) if self.size([l]*n) <= self.params), L)
 
+# %% ../nbs/31_search.ipynb #5589e876
 @patch
 def start(self:Budget) -> list[int]: # a level per module, in `db.modules` order
     "The search's starting point: the uniform genome just below the budget, filled up to it if needed."
@@ -307,6 +310,7 @@ def _batch_rows(v, r:list[int], B:int):
     if isinstance(v, tuple): return tuple(_batch_rows(x, r, B) for x in v)
     return v[r] if torch.is_tensor(v) and v.dim() > 0 and v.shape[0] == B and B > 1 else v
 
+# %% ../nbs/31_search.ipynb #22aef00d
 def restart_at(model:nn.Module, # an offspring whose blocks before `i` are the parent's
                store:list, # what `keep_block_states` kept for the parent
                i:int, # the first block to run; the states entering it come from `store`
@@ -341,6 +345,7 @@ SEARCH_FORMAT = 2      # run-folder format: 2 = repaired mutation, per-step nois
 def _rng_state(r:random.Random): s = r.getstate(); return [s[0], list(s[1]), s[2]]
 def _set_rng(r:random.Random, s): r.setstate((s[0], tuple(s[1]), s[2]))
 
+# %% ../nbs/31_search.ipynb #17ce0a85
 def _start(out:Path, cfg:SearchConfig, db:Database, budget:Budget, write:bool=True):
     "Fresh state, or the state of an earlier run of the same search in `out` (only rank 0 writes)."
     if write: out.mkdir(parents=True, exist_ok=True)
@@ -381,6 +386,7 @@ def _checkpoint(out:Path, rec:dict, rng:random.Random, kept:dict):
     save_json(dict(generation=rec['generation'], parent=rec['levels'], rng=_rng_state(rng),
                    memo={str(w): v for w, v in sorted(kept.items())}), out/'state.json')
 
+# %% ../nbs/31_search.ipynb #6fccd9da
 def _result(out:Path, db:Database, budget:Budget, rec:dict, cfg:SearchConfig, score) -> dict:
     "The final record of a search (written to levels.json by rank 0)."
     res = dict(levels=dict(zip(db.modules, rec['levels'])), params=budget.size(rec['levels']), budget=budget.params,
@@ -435,6 +441,7 @@ def windows(self:Scorer,
     tok = self.cfg.tokens[s]
     return torch.randperm(self.n, generator=generator(self.cfg.seed*1_000_003 + gen*101 + s))[:-(-tok // self.cfg.seq_len)].tolist()
 
+# %% ../nbs/31_search.ipynb #af86e55a
 @patch
 def finetune_set(self:Scorer,
                  gen:int, # generation, from 0
@@ -445,6 +452,7 @@ def finetune_set(self:Scorer,
     if c.train_tokens is None: return None
     return sample(self.train_pool, -(-c.train_tokens[s] // c.seq_len), c.seq_len, seed=c.seed*1_000_003 + gen*101 + s + 50)
 
+# %% ../nbs/31_search.ipynb #55d7061f
 @patch
 def targets_info(self:Scorer) -> dict: # windows, tokens, topk and MB of the fitness set's dense targets
     "What the dense targets of the fitness set hold and cost."
@@ -517,6 +525,7 @@ def monitor(self:Scorer, parent:list[int], # the current parent genome
         self._count(monitor=len(new))
     return sum(kept[w] for w in ws) / len(ws)
 
+# %% ../nbs/31_search.ipynb #be2108b5
 @patch
 def new_generation(self:Scorer, parent:list[int], # the new parent genome
                   ) -> dict: # the ending generation's work counters: full, restarted, known, parent, finetuned, monitor
@@ -528,6 +537,7 @@ def new_generation(self:Scorer, parent:list[int], # the new parent genome
 # %% ../nbs/31_search.ipynb #78214e62
 _CALL = dict(attn=lambda sub, x, kw: sub(hidden_states=x, **kw), mlp=lambda sub, x, kw: sub(x))   # run one sublayer
 
+# %% ../nbs/31_search.ipynb #d7be2223
 @torch.no_grad()
 def latency_table(model:nn.Module, # dense model, on the device to time
                   db:Database, # its database
@@ -562,6 +572,7 @@ def _kinds(run:Path, n:int) -> list[str]:
     c = load_json(run/'config.json') if (run/'config.json').exists() else {}
     return c.get('kinds') or ['attn', 'mlp'] * (n // 2)
 
+# %% ../nbs/31_search.ipynb #a70d445b
 def plot_search(run:str|Path, # a search run folder
                 axs=None): # three Axes to draw on
     "Fitness per generation and the levels per block and generation, attention and MLP apart; returns the three Axes."

@@ -26,12 +26,14 @@ def _shell(mod:nn.Module) -> nn.Module:
     new.__dict__.update({k: v for k, v in mod.__dict__.items() if not k.startswith('_')})
     return new
 
+# %% ../nbs/20_stitch.ipynb #2358e7b2
 def _linear(W:Tensor, b:Tensor|None) -> nn.Linear:
     lin = nn.Linear(W.shape[1], W.shape[0], bias=b is not None, device='meta')
     lin.weight = nn.Parameter(W.detach().clone())
     if b is not None: lin.bias = nn.Parameter(b.detach().clone())
     return lin
 
+# %% ../nbs/20_stitch.ipynb #2bf2c16e
 def _rows(lin:nn.Linear, idx:Tensor) -> nn.Linear:
     return _linear(lin.weight[idx], None if lin.bias is None else lin.bias[idx])
 
@@ -62,6 +64,7 @@ def pruned_attention(ad:ModelAdapter, # adapter of the model (dense, or already 
     new.num_key_value_groups = 1
     return new
 
+# %% ../nbs/20_stitch.ipynb #5ab888b6
 def pruned_mlp(ad:ModelAdapter, # adapter of the model (dense, or already stitched)
                i:int, # block index
                kept:Tensor, # [c] kept channels, indices into the channels block `i` has now (empty: MLP removed)
@@ -79,6 +82,7 @@ def pruned_mlp(ad:ModelAdapter, # adapter of the model (dense, or already stitch
     if hasattr(new, 'intermediate_size'): new.intermediate_size = len(kept)
     return new
 
+# %% ../nbs/20_stitch.ipynb #799426ed
 _PRUNED = dict(attn=pruned_attention, mlp=pruned_mlp)    # `Kind.name` -> builder of the pruned sublayer
 
 # %% ../nbs/20_stitch.ipynb #906ae7f0
@@ -88,6 +92,7 @@ def _check_levels(db:Database, levels:dict):
     bad = {m: l for m, l in levels.items() if not (isinstance(l, int) and 0 <= l <= db.levels)}
     if bad: raise ValueError(f'levels must be integers in 0..{db.levels}; got {dict(list(bad.items())[:3])}')
 
+# %% ../nbs/20_stitch.ipynb #a2e5df0b
 class Stitcher:
     "A working copy of a dense model whose modules are switched between database levels in place."
     def __init__(self, model:nn.Module, # the dense model (left untouched)
@@ -185,6 +190,7 @@ def structure_config(model:nn.Module, # a stitched (or dense) model
                               allow_global_per_layer_attribute_access=True, architectures=[cls.__name__],
                               auto_map={'AutoModelForCausalLM': f'modeling_darwinlm.{cls.__name__}'})
 
+# %% ../nbs/20_stitch.ipynb #0e8df11c
 def _card(model, levels, extra) -> str:
     ad = adapt(model)
     rows = '\n'.join(f'| {i} | {ad.heads(i)}/{ad.n_heads} | {ad.channels(i)}/{ad.intermediate} |' for i in range(ad.n_layers))
@@ -195,6 +201,7 @@ def _card(model, levels, extra) -> str:
             f'Load it with `AutoModelForCausalLM.from_pretrained(path, trust_remote_code=True)`.\n\n{extra}\n\n'
             f'| block | query heads | MLP channels |\n|---|---|---|\n{rows}\n{lv}')
 
+# %% ../nbs/20_stitch.ipynb #d96993f5
 def save_stitched(model:nn.Module, # a stitched model
                   path:str|Path, # output folder
                   tokenizer=None, # saved alongside when given
@@ -221,6 +228,7 @@ def allocation(model:nn.Module, # a stitched (or dense) model
     return dict(heads=[ad.heads(i)/ad.n_heads for i in range(ad.n_layers)],
                 channels=[ad.channels(i)/ad.intermediate for i in range(ad.n_layers)])
 
+# %% ../nbs/20_stitch.ipynb #587acaff
 def genome_allocation(schedule, # the database's `Schedule` (of a dense model: every module has one)
                       levels:dict, # module -> level
                      ) -> dict: # heads and channels: kept fraction per block, as `allocation` of the stitched model
@@ -228,6 +236,7 @@ def genome_allocation(schedule, # the database's `Schedule` (of a dense model: e
     frac = lambda m: 1 - schedule.counts[m][levels[m]] / schedule.counts[m][-1]
     return {key: [frac(m) for m in schedule.counts if schedule.kinds[m] == k] for key, k in (('heads', 'attn'), ('channels', 'mlp'))}
 
+# %% ../nbs/20_stitch.ipynb #3542f433
 def plot_allocation(model, # a stitched (or dense) model, or an `allocation` record (e.g. read from a results JSON)
                     ax=None, # matplotlib Axes to draw on; None: a new figure
                     title:str|None=None, # axes title; None: no title

@@ -71,6 +71,7 @@ def train_order(pool:TokenPool, # finetuning pool
     reps = -(-n // len(st))
     return torch.cat([st[torch.randperm(len(st), generator=generator(seed + e))] for e in range(reps)])[:n]
 
+# %% ../nbs/40_train.ipynb #aba5cc5d
 def _batch(pool:TokenPool, starts:torch.Tensor, seq_len:int) -> torch.Tensor:
     return pool.tokens[starts[:, None] + torch.arange(seq_len)]
 
@@ -106,6 +107,7 @@ def _accelerator(cfg:TrainConfig):
     if mp == 'auto': mp = 'bf16' if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else 'no'
     return Accelerator(cpu=cpu, mixed_precision=mp, gradient_accumulation_steps=cfg.batch_size // (world*cfg.micro_batch_size))
 
+# %% ../nbs/40_train.ipynb #fd713116
 def _save_checkpoint(acc, out:Path, step:int, log_lines:int):
     "Accelerate's state (model, optimizer) + our step, swapped in atomically by the main process."
     tmp, ck, old = out/'checkpoint.tmp', out/'checkpoint', out/'checkpoint.old'
@@ -121,6 +123,7 @@ def _save_checkpoint(acc, out:Path, step:int, log_lines:int):
         shutil.rmtree(old, ignore_errors=True)
     acc.wait_for_everyone()
 
+# %% ../nbs/40_train.ipynb #77c93d53
 def _last_checkpoint(out:Path) -> Path|None:
     "The newest complete checkpoint, also after a crash in the middle of the swap."
     for name in ('checkpoint', 'checkpoint.tmp', 'checkpoint.old'):
@@ -138,10 +141,12 @@ def _check_run(out:Path, cfg:TrainConfig, main:bool):
             raise ValueError(f'{out} holds a run with another config (old, new): {diff}; use a new folder')
     elif main: out.mkdir(parents=True, exist_ok=True); save_json(asdict(cfg), f)
 
+# %% ../nbs/40_train.ipynb #6b48f927
 def _log(out:Path, rec:dict, main:bool):
     if main:
         with open(out/'train.jsonl', 'a') as fh: fh.write(json.dumps(rec) + '\n')
 
+# %% ../nbs/40_train.ipynb #e0bacc54
 def read_log(out:str|Path, # run folder
             ) -> list[dict]: # one record per line (none when there is no log)
     "The records of `out/train.jsonl`."
@@ -167,6 +172,8 @@ def post_train(model:nn.Module, # model to train in place (e.g. a stitched model
     acc = _accelerator(cfg)
     world, rank, accum = acc.num_processes, acc.process_index, acc.gradient_accumulation_steps
     _check_run(out, cfg, acc.is_main_process); acc.wait_for_everyone()
+    stored = next(model.parameters()).dtype
+    model.float()                                # float32 master weights whatever is stored; GPUs compute in bf16 (autocast)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     wrapped, opt = acc.prepare(model, opt)
@@ -223,6 +230,7 @@ def post_train(model:nn.Module, # model to train in place (e.g. a stitched model
     acc.free_memory()
     log = read_log(out) if acc.is_main_process else []
     steps, ppls = [r for r in log if 'loss' in r], [r['heldout_ppl'] for r in log if 'heldout_ppl' in r]
+    model.to(stored)                             # back to the stored dtype
     return dict(steps=cfg.steps, tokens=cfg.steps*cfg.batch_size*cfg.seq_len, resumed_from=start,
                 final_loss=steps[-1]['loss'] if steps else None, heldout_ppl_start=ppls[0] if ppls else first,
                 heldout_ppl_end=ppls[-1] if ppls else last, seconds=time.time() - t0, processes=world)
