@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #22fe8e15
 from __future__ import annotations
-import argparse, dataclasses, inspect, json, os, sys, tempfile, contextlib, importlib.metadata
+import argparse, dataclasses, functools, inspect, json, os, sys, tempfile, contextlib, importlib.metadata
 from pathlib import Path
 from typing import Callable
 import torch
@@ -238,26 +238,26 @@ def _out_of_memory(e:BaseException) -> bool:
     return isinstance(e, (torch.OutOfMemoryError, MemoryError)) or "can't allocate memory" in str(e)
 
 # %% ../nbs/00_core.ipynb #c7ddf260
-def console(prog:str, # the console script's name, e.g. 'darwinlm-database'
-            run:Callable, # what it calls: `run(*positional, cfg=config(...), **options)`
-            config:type|None=None, # dataclass of `run`'s `cfg` parameter
-            positional:tuple=(), # fields of `config` taken as positional arguments
-            oom:str='lower --batch_size', # what to do when memory runs out
-           ) -> Callable: # `main(argv=None)`, for `console_scripts`
+class console:
     "A console script whose arguments come from `run`'s signature and `config`'s fields, with one-line errors."
-    args = command_args(run, config, positional)
-    def main(argv:list[str]|None=None): # the command line (default: `sys.argv[1:]`)
-        ns = vars(make_parser(prog, inspect.getdoc(run), args).parse_args(argv))
+    def __init__(self, prog:str, # the console script's name, e.g. 'darwinlm-database'
+                 run:Callable, # what it calls: `run(*positional, cfg=config(...), **options)`
+                 config:type|None=None, # dataclass of `run`'s `cfg` parameter
+                 positional:tuple=(), # fields of `config` taken as positional arguments
+                 oom:str='lower --batch_size', # what to do when memory runs out
+                ): self.prog, self.run, self.config, self.positional, self.oom = prog, run, config, positional, oom
+    @functools.cached_property
+    def args(self) -> list[Arg]: return command_args(self.run, self.config, self.positional)   # read on first use, not at import
+    def __call__(self, argv:list[str]|None=None): # the command line (default: `sys.argv[1:]`)
+        ns = vars(make_parser(self.prog, inspect.getdoc(self.run), self.args).parse_args(argv))
         try:
-            kw = {a.name: ns[a.name] for a in args if not a.field}
-            if config is not None: kw['cfg'] = config(**{a.name: ns[a.name] for a in args if a.field})
-            res = run(**kw)
+            kw = {a.name: ns[a.name] for a in self.args if not a.field}
+            if self.config is not None: kw['cfg'] = self.config(**{a.name: ns[a.name] for a in self.args if a.field})
+            res = self.run(**kw)
             return None if argv is None else res        # a console script's return value would become its exit status
         except Exception as e:
             if ns['debug'] or not (isinstance(e, USER_ERRORS) or _out_of_memory(e)): raise
-            fail(prog, f'out of memory ({one_line(e)[:100]}); {oom}' if _out_of_memory(e) else one_line(e))
-    main.prog, main.run, main.config, main.args = prog, run, config, args
-    return main
+            fail(self.prog, f'out of memory ({one_line(e)[:100]}); {self.oom}' if _out_of_memory(e) else one_line(e))
 
 # %% ../nbs/00_core.ipynb #a0884dad
 def run_console(main:Callable, # a script from `console`

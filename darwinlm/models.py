@@ -497,12 +497,13 @@ _VOCAB_FILES = ('tokenizer.json', 'tokenizer.model', 'vocab.json', 'vocab.txt', 
 # %% ../nbs/01_models.ipynb #81aa193e
 def load_tokenizer(src:str|Path, # tokenizer folder (or model folder) or HF id
                    vocab_size:int|None=None, # the model's embedding rows, to check the tokenizer against
+                   **kwargs, # passed to `AutoTokenizer.from_pretrained` (e.g. revision, token)
                   ):
     "A tokenizer, refused with a one-line error when a folder has none or its vocabulary does not fit the model."
     p = Path(src).expanduser()
     if p.is_dir() and not any((p/f).exists() for f in _VOCAB_FILES):
         raise UserError(f'{p} has no tokenizer ({", ".join(_VOCAB_FILES)}); pass --tokenizer with the folder or HF id of the model\'s tokenizer')
-    tok = AutoTokenizer.from_pretrained(src)
+    tok = AutoTokenizer.from_pretrained(src, **kwargs)
     if vocab_size is not None and not vocab_size // 2 <= len(tok) <= vocab_size:
         raise UserError(f'the tokenizer of {src} has {len(tok):,} tokens for a model with {vocab_size:,} embeddings: '
                         "not this model's tokenizer; pass --tokenizer with the right one")
@@ -537,4 +538,4 @@ def _load_hf(src, dtype, tokenizer, **kwargs):
         from darwinlm.modeling_darwinlm import CLASSES
         m = CLASSES[cfg.model_type].from_pretrained(src, dtype=dtype, **kwargs).eval()
     else: m = AutoModelForCausalLM.from_pretrained(src, dtype=dtype, **kwargs).eval()
-    return m, (None if tokenizer is not None else load_tokenizer(src, cfg.vocab_size))
+    return m, (None if tokenizer is not None else load_tokenizer(src, cfg.vocab_size, **kwargs))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
 from transformers import AutoConfig, AutoModelForCausalLM
-from .core import UserError, console
+from .core import UserError, console, DTYPES
 from .models import adapt, family_of, param_breakdown
 from .database import DatabaseConfig
 from .search import SearchConfig
@@ -90,9 +90,6 @@ class StagePlan:
     @property
     def cpu_peak(self) -> int: return sum(self.cpu.values())
 
-# %% ../nbs/66_plan.ipynb #6760834e
-def _nbytes(dtype) -> int: return torch.empty((), dtype=dtype).element_size()
-
 # %% ../nbs/66_plan.ipynb #16c8fa0a
 def obs_bytes(n:int, # input columns of the pruned projection (MLP channels, or hidden for o_proj)
               out:int, # its rows (hidden)
@@ -112,7 +109,7 @@ def database_plan(config, # a config, or anything `load_config` takes
                   world:int=1, # processes sharing the calibration set
                  ) -> StagePlan:
     "Peak memory of `build_database`."
-    s, cfg, b = shapes(config), cfg or DatabaseConfig(), _nbytes(dtype)
+    s, cfg, b = shapes(config), cfg or DatabaseConfig(), dtype.itemsize
     n, h, B = max(s.intermediate, s.hidden), s.hidden, cfg.batch_size
     fwd = B*seq_len*(4*h + 3*s.intermediate)*b                  # a block's forward (with the Hessian hooks) comes first,
     work = dict(block=s.block*b, hessians=(h*h + s.intermediate**2)*4, obs=max(fwd, obs_bytes(n, h, cfg.levels)))   # then OBS
@@ -138,12 +135,13 @@ def search_plan(config, # a config, or anything `load_config` takes
                 keep:float=0.5, # fraction of the dense parameters an offspring keeps (level 5: about half)
                ) -> StagePlan:
     "Peak memory of `evolve`, on the model's device and in host memory."
-    s, cfg, b = shapes(config), cfg or SearchConfig(), _nbytes(dtype)
+    s, cfg, b = shapes(config), cfg or SearchConfig(), dtype.itemsize
+    n = cfg.select_windows or 256                       # None (every window of the pool): unknown before the data is read
     dev = dict(dense=s.params*b, working=s.params*b, logits=_logits(cfg.batch_size*cfg.seq_len, s.vocab, b),
-               states=int(min(state_mb*2**20, (cfg.select_windows or 256)*s.layers*cfg.seq_len*s.hidden*b)))
+               states=int(min(state_mb*2**20, n*s.layers*cfg.seq_len*s.hidden*b)))
     if cfg.train_tokens: dev |= dict(finetune=int(s.params*keep)*(4 + 8 + 4) + _train_acts(s, cfg.train_batch_size*cfg.seq_len, b))
     snaps = sum(1 - l/levels for l in range(levels))              # kept fraction of o_proj/down_proj over the stored levels
-    host = dict(targets=(cfg.select_windows or 256)*cfg.seq_len*(cfg.topk*8 + 4),
+    host = dict(targets=n*cfg.seq_len*(cfg.topk*8 + 4),
                 database=int(s.layers*snaps*(s.hidden*s.heads*s.head_dim + s.hidden*s.intermediate)*b))
     return StagePlan('search', dev, host, 'dense and working model on the device; targets and database tensors in host memory')
 
@@ -154,9 +152,9 @@ def train_plan(config, # a config, or anything `load_config` takes
                keep:float=0.5, # fraction of the dense parameters the pruned student keeps
               ) -> StagePlan:
     "Peak memory of `post_train` per process."
-    s, cfg, b = shapes(config), cfg or TrainConfig(), _nbytes(dtype)
+    s, cfg, b = shapes(config), cfg or TrainConfig(), dtype.itemsize   # activations: bf16 under autocast
     tok, P = cfg.micro_batch_size*cfg.seq_len, int(s.params*keep)
-    dev = dict(student=P*(4 + 4 + 8), activations=_train_acts(s, tok, 4)//2, logits=_logits(tok, s.vocab, 4))
+    dev = dict(student=P*(4 + 4 + 8), activations=_train_acts(s, tok, 2), logits=_logits(tok, s.vocab, 4))
     if cfg.kd: dev |= dict(teacher=s.params*b, teacher_logits=_logits(tok, s.vocab, b))
     return StagePlan('post-train' + (' (KD)' if cfg.kd else ''), dev, dict(checkpoint=P*(4 + 8)),
                      'a full replica per process (DDP); checkpoints staged in host memory')
@@ -168,7 +166,7 @@ def eval_plan(config, # a config, or anything `load_config` takes
               seq_len:int=256, # tokens per window (`EvalConfig`'s default)
              ) -> StagePlan:
     "Peak memory of perplexity and lm-eval forwards."
-    s, b = shapes(config), _nbytes(dtype)
+    s, b = shapes(config), dtype.itemsize
     return StagePlan('eval', dict(weights=s.params*b, logits=_logits(batch_size*seq_len, s.vocab, b)), {}, 'the model on the device')
 
 # %% ../nbs/66_plan.ipynb #868818a5
@@ -185,7 +183,7 @@ class PlanConfig:
     kd:float = 0.5               # post-training distillation weight (0: no teacher)
     training_aware:bool = True   # plan the search's offspring finetune (False: one-shot selection)
     def __post_init__(self):
-        if self.dtype not in ('bfloat16', 'float16', 'float32'): raise ValueError(f'dtype must be bfloat16, float16 or float32, got {self.dtype!r}')
+        if self.dtype not in DTYPES: raise ValueError(f'dtype must be one of {", ".join(DTYPES)}, got {self.dtype!r}')
         if self.schedule not in SCHEDULES: raise ValueError(f'schedule must be one of {", ".join(SCHEDULES)}, got {self.schedule!r}')
         if self.gpus < 0 or self.gpu_mem <= 0: raise ValueError('gpus must be >= 0 and gpu_mem > 0')
         if self.cpu_mem is None:
@@ -195,7 +193,7 @@ class PlanConfig:
 def plan(cfg:PlanConfig, # model, machine and schedule
         ) -> list[StagePlan]: # database, search, post-train, eval
     "The memory plan of a darwinlm-prune run."
-    sch, dt, dev = SCHEDULES[cfg.schedule], getattr(torch, cfg.dtype), 'cuda' if cfg.gpus else 'cpu'
+    sch, dt, dev = SCHEDULES[cfg.schedule], DTYPES[cfg.dtype], 'cuda' if cfg.gpus else 'cpu'
     scfg = SearchConfig(generations=sch['generations'], offspring=sch['offspring'], survivors=sch['survivors'], tokens=sch['tokens'],
                         seq_len=sch['seq_len'], train_tokens=sch['train_tokens'] if cfg.training_aware else None)
     tcfg = TrainConfig(seq_len=sch['post_seq_len'], batch_size=sch['post_batch_size'], kd=cfg.kd,
