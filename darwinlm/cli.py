@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from pathlib import Path
 import torch
-from .core import save_json, load_json, num_params, rank_world, console, UserError, resolve_dtype
+from .core import save_json, load_json, num_params, rank_world, console, UserError, resolve_dtype, config_record, check_config, record_run
 from .models import load_model, adapt, param_breakdown
 from .data import make_pools, sample, windows
 from .eval import EvalConfig, quick_eval, comparison_table
@@ -42,7 +42,7 @@ def run_eval(cfg:EvalConfig, # what to evaluate
     rec = quick_eval(model, tok, cfg) | dict(architecture=ad.summary(), breakdown=param_breakdown(model))
     print(_report(cfg.model or 'SmolLM2-135M (offline test bed)', ad.summary(), rec['breakdown'], rec))
     if out is not None:
-        save_json(asdict(cfg), Path(out)/'config.json'); save_json(rec, Path(out)/'eval.json')
+        check_config(out, config_record(cfg)); record_run(out); save_json(rec, Path(out)/'eval.json')
         print(f'saved {Path(out)/"config.json"} and {Path(out)/"eval.json"}')
     return rec
 
@@ -121,6 +121,7 @@ def run_search(model:str, # HF id, local folder, .gguf file, or smollm2
     m, tok = load_model(model, dtype=resolve_dtype(dtype, device), device=device, tokenizer=tokenizer)
     pools = make_pools(tok, data, seed=cfg.seed)
     res = evolve(m, Database(db, m), pools['select'], out, cfg, train_pool=pools['finetune'], state_mb=state_mb)
+    if rank_world()[0] == 0: record_run(out)
     print(f"{res['params']/1e6:.2f}M block parameters (budget {res['budget']/1e6:.2f}M), fitness {res['fitness']:.4f}; "
           f"levels in {Path(out)/'levels.json'}")
     return res
@@ -156,7 +157,7 @@ def run_train(model:str, # model to train: HF id, local folder (e.g. a stitched 
     t = load_model(teacher, dtype=resolve_dtype(dtype), tokenizer=tokenizer)[0] if teacher else None
     pools, out = make_pools(tok, data, seed=cfg.seed), Path(out)
     res = post_train(m, pools['finetune'], out/'run', cfg, teacher=t, eval_seqs=windows(pools['eval'], cfg.seq_len, limit=16))
-    if rank_world()[0] == 0: _save_trained(m, tok, out, res, model, data, teacher)
+    if rank_world()[0] == 0: record_run(out); _save_trained(m, tok, out, res, model, data, teacher)
     return res
 
 # %% ../nbs/70_cli.ipynb #d75a00d1

