@@ -4,10 +4,11 @@
 
 # %% ../nbs/70_cli.ipynb #9312553a
 from __future__ import annotations
+import json, re, shlex
 from dataclasses import asdict, fields
 from pathlib import Path
 import torch
-from .core import save_json, load_json, num_params, rank_world, console, UserError, resolve_dtype, config_record, check_config, record_run
+from .core import save_json, load_json, num_params, rank_world, console, UserError, resolve_dtype, config_record, check_config, record_run, one_line
 from .models import load_model, adapt, param_breakdown
 from .data import make_pools, sample, windows
 from .eval import EvalConfig, quick_eval, comparison_table
@@ -18,8 +19,9 @@ from .train import TrainConfig, post_train, plot_training
 from .prune import PruneConfig, run_prune
 
 # %% auto #0
-__all__ = ['eval_main', 'database_main', 'stitch_main', 'search_main', 'train_main', 'prune_main', 'COMMANDS', 'run_eval',
-           'run_database', 'read_levels', 'run_stitch', 'run_search', 'save_model', 'run_train']
+__all__ = ['eval_main', 'database_main', 'stitch_main', 'search_main', 'train_main', 'prune_main', 'COMMANDS', 'CONFIGS',
+           'MACHINE_PATH', 'run_eval', 'run_database', 'read_levels', 'run_stitch', 'run_search', 'save_model',
+           'run_train', 'result_problems', 'check_results']
 
 # %% ../nbs/70_cli.ipynb #2ceb1a26
 def _report(name:str, summary:dict, breakdown:dict, rec:dict) -> str:
@@ -179,3 +181,66 @@ prune_main = console('darwinlm-prune', run_prune, PruneConfig, positional=('mode
 
 # %% ../nbs/70_cli.ipynb #0c54db28
 COMMANDS = dict(eval=eval_main, database=database_main, stitch=stitch_main, search=search_main, train=train_main, prune=prune_main)
+
+# %% ../nbs/70_cli.ipynb #f149762b
+CONFIGS = {c.FORMAT.split('/')[0]: c for c in (PruneConfig, SearchConfig, TrainConfig, EvalConfig, DatabaseConfig)}   # format name -> class
+MACHINE_PATH = re.compile(r'(?<![\w$.~-])/(home|root|tmp|work|Users|mnt|private|scratch|var/folders)/')   # absolute paths of a machine
+
+# %% ../nbs/70_cli.ipynb #6ef95798
+def _config_problems(rec:dict, where:str) -> list[str]:
+    "A recorded config is of the current format and its class rebuilds it field for field."
+    fmt = rec.get('format') if isinstance(rec, dict) else None
+    cls = CONFIGS.get(str(fmt).split('/')[0])
+    if cls is None: return [f'{where}: a config without a known format ({fmt!r})']
+    if fmt != cls.FORMAT: return [f'{where}: format {fmt}; the current code writes {cls.FORMAT}']
+    names = [f.name for f in fields(cls)]
+    if missing := [n for n in names if n not in rec]: return [f'{where}: the config lacks {", ".join(missing)}']
+    try: again = config_record(cls(**{n: rec[n] for n in names}))
+    except Exception as e: return [f'{where}: its config no longer builds ({one_line(e)})']
+    return [f'{where}: the current code writes {n}={again[n]!r}, not {rec[n]!r}' for n in names if json.dumps(again[n]) != json.dumps(rec[n])]
+
+# %% ../nbs/70_cli.ipynb #599ae4bc
+def _command_problems(cmd:str|None, rec:dict, where:str) -> list[str]:
+    "The recorded command, read by today's console script, builds the recorded config (the device aside)."
+    if not cmd: return [f'{where}: no command recorded']
+    argv = shlex.split(cmd)
+    main = {m.prog: m for m in COMMANDS.values()}.get(argv[0])
+    if main is None: return []                                   # a notebook or a bench script: its config is checked alone
+    if '--device' not in argv and any(a.name == 'device' for a in main.args) and rec.get('device'): argv += ['--device', rec['device']]
+    try: cfg = main.parse(argv[1:]).get('cfg')
+    except (Exception, SystemExit) as e: return [f'{where}: {cmd!r} no longer parses ({one_line(e) if isinstance(e, Exception) else "usage"})']
+    new = config_record(cfg) if cfg is not None else {}
+    return [f'{where}: {argv[0]} now makes {k}={new[k]!r} from its command, not {rec.get(k)!r}'
+            for k in new if k != 'device' and json.dumps(new[k]) != json.dumps(rec.get(k))]
+
+# %% ../nbs/70_cli.ipynb #1fbcabc3
+def result_problems(path:str|Path, # a committed result: a run folder, a folder of them, or a JSON file
+                   ) -> list[str]: # what keeps it from being evidence (empty: nothing)
+    "Check a committed result's command, config format, config and text for what `check_results` requires."
+    path = Path(path)
+    files = [path] if path.is_file() else sorted(p for p in path.rglob('*') if p.is_file())
+    probs = [f'{f}: a machine path ({m.group(0)}...)' for f in files if f.suffix in ('.json', '.jsonl', '.md', '.txt')
+             for m in [MACHINE_PATH.search(f.read_text())] if m]
+    runs = sorted({f.parent for f in files if f.name == 'run.json'})
+    for r in runs:
+        if not (r/'config.json').exists(): probs.append(f'{r}: run.json without config.json'); continue
+        rec = load_json(r/'config.json')
+        probs += _config_problems(rec, str(r)) + _command_problems(load_json(r/'run.json').get('command'), rec, str(r))
+    for f in files:
+        if f.suffix != '.json' or f.parent in runs: continue
+        if f.name == 'config.json': probs += _config_problems(load_json(f), str(f)); continue     # e.g. a run's search folder
+        if any(r in f.parents for r in runs): continue
+        j = load_json(f)
+        if not (isinstance(j, dict) and isinstance(j.get('provenance'), dict) and 'config' in j):
+            probs.append(f'{f}: no provenance and config'); continue
+        probs += _config_problems(j['config'], str(f)) + _command_problems(j['provenance'].get('command'), j['config'], str(f))
+    return probs
+
+# %% ../nbs/70_cli.ipynb #32bee5e3
+def check_results(root:str|Path, # the committed results, e.g. nbs/results
+                 ) -> tuple[dict, dict]: # (entry -> problems for every entry not in LEGACY.json, the legacy entries)
+    "Check every committed result under `root` except those `root/LEGACY.json` lists (which must exist)."
+    root = Path(root)
+    legacy = load_json(root/'LEGACY.json') if (root/'LEGACY.json').exists() else {}
+    if gone := [k for k in legacy if not (root/k).exists()]: raise UserError(f'LEGACY.json lists {gone}, which no longer exist: remove them from it')
+    return {e.name: result_problems(e) for e in sorted(root.iterdir()) if e.name not in legacy and e.name != 'LEGACY.json'}, legacy

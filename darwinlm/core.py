@@ -249,14 +249,21 @@ class console:
                 ): self.prog, self.run, self.config, self.positional, self.oom = prog, run, config, positional, oom
     @functools.cached_property
     def args(self) -> list[Arg]: return command_args(self.run, self.config, self.positional)   # read on first use, not at import
+    def _namespace(self, argv): return vars(make_parser(self.prog, inspect.getdoc(self.run), self.args).parse_args(argv))
+    def _kwargs(self, ns:dict) -> dict:
+        kw = {a.name: ns[a.name] for a in self.args if not a.field}
+        if self.config is not None: kw['cfg'] = self.config(**{a.name: ns[a.name] for a in self.args if a.field})
+        return kw
+    def parse(self, argv:list[str], # a command line, without the script's name
+             ) -> dict: # the keyword arguments `run` would get, `cfg` built and validated
+        "What this command line would run, without running it."
+        return self._kwargs(self._namespace(argv))
     def __call__(self, argv:list[str]|None=None): # the command line (default: `sys.argv[1:]`)
         global _COMMAND
-        ns = vars(make_parser(self.prog, inspect.getdoc(self.run), self.args).parse_args(argv))
+        ns = self._namespace(argv)
         _COMMAND = [self.prog, *(sys.argv[1:] if argv is None else argv)]     # what `provenance` records
         try:
-            kw = {a.name: ns[a.name] for a in self.args if not a.field}
-            if self.config is not None: kw['cfg'] = self.config(**{a.name: ns[a.name] for a in self.args if a.field})
-            res = self.run(**kw)
+            res = self.run(**self._kwargs(ns))
             return None if argv is None else res        # a console script's return value would become its exit status
         except Exception as e:
             if ns['debug'] or not (isinstance(e, USER_ERRORS) or _out_of_memory(e)): raise

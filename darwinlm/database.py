@@ -138,6 +138,7 @@ def fingerprint_diff(a:dict, # fingerprint of the reference (e.g. the database's
 @dataclass(kw_only=True)
 class DatabaseConfig:
     "How a database is built."
+    FORMAT = 'darwinlm-database/1'   # the database folder's format (its manifest.json says it)
     levels:int = 10          # sparsity levels L: level L removes the module
     mlp_step:int = 32        # MLP channel counts are multiples of this
     rel_damp:float = 0.01    # Hessian dampening, relative to mean(diag H)
@@ -192,7 +193,7 @@ def _save_module(out:Path, name:str, tensors:dict) -> dict:
 
 # %% ../nbs/12_database.ipynb #8483b118
 def _manifest(model, cfg, sched, calib, calib_desc) -> dict:
-    return dict(format='darwinlm-database/1', fingerprint=fingerprint(model), config=asdict(cfg),
+    return dict(format=DatabaseConfig.FORMAT, fingerprint=fingerprint(model), config=asdict(cfg),
                 schedule=dict(levels=sched.levels, counts=sched.counts, params=sched.params, kinds=sched.kinds),
                 calibration=dict(description=calib_desc, n_seqs=calib.shape[0], seq_len=calib.shape[1],
                                  digest=hashlib.sha256(calib.cpu().numpy().tobytes()).hexdigest()[:16]),
