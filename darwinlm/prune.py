@@ -4,22 +4,22 @@
 
 # %% ../nbs/65_prune.ipynb #02fd379a
 from __future__ import annotations
-import hashlib, json, time
+import hashlib, json, shutil, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
-from .core import save_json, load_json, num_params, resolve_dtype, DTYPES, cache_dir, config_record, check_config, record_run
+from .core import save_json, load_json, num_params, resolve_dtype, DTYPES, cache_dir, config_record, check_config, record_run, UserError, portable
 from .models import load_model, adapt
 from .data import make_pools, sample, windows
 from .database import DatabaseConfig, build_database, Database, fingerprint
 from .search import SearchConfig, Budget, evolve, plot_search, plot_moves
 from .stitch import stitch, save_stitched, plot_allocation
 from .train import TrainConfig, post_train
-from .eval import perplexity, evaluate_suite, suite_shots, comparison_table, hub_offline
+from .eval import perplexity, evaluate_suite, suite_shots, comparison_table, hub_offline, suite_stderr, PAPER_SUITE, NAMES
 from .export import OUTTYPES, export_gguf, gguf_check
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'PruneConfig', 'plot_report', 'run_prune']
+__all__ = ['SCHEDULES', 'KEPT', 'PruneConfig', 'plot_report', 'seeds_table', 'run_prune', 'keep_run']
 
 # %% ../nbs/65_prune.ipynb #cdd266aa
 SCHEDULES = dict(
@@ -147,7 +147,7 @@ def _gguf_note(out:Path) -> str:
     if not c['written']: return f"\nNo GGUF: {c['why']}.\n"
     chk = ('' if c.get('equal') is None else f" llama.cpp's greedy continuation of {c['prompt']!r} equals transformers' for "
            f"{c['equal']} of {c['n']} tokens.")
-    return (f"\n`pruned.gguf` ({c['outtype']}) runs in llama.cpp: `llama-cli -m {out/'pruned.gguf'} -p \"Once upon a time\"` "
+    return (f"\n`pruned.gguf` ({c['outtype']}) runs in llama.cpp: `llama-cli -m {portable(str(out/'pruned.gguf'))} -p \"Once upon a time\"` "
             f"(or `llama-server -m ...`).{chk}\n")
 
 # %% ../nbs/65_prune.ipynb #eebe7f7a
@@ -218,6 +218,33 @@ def _uniform_trained(dense, db, tok, pools, ev, out:Path, cfg:PruneConfig):
                   note=f'Uniform level {cfg.level}, post-trained on {cfg.post_tokens:,} tokens (KD {cfg.kd}) as the DarwinLM model is.')
     return m
 
+# %% ../nbs/65_prune.ipynb #6f7294e1
+def _cell(xs:list, fmt:str='.1f') -> str:
+    m = sum(xs)/len(xs)
+    return f'{m:{fmt}}' if max(xs) - min(xs) < 0.05 else f'{m:{fmt}} [{min(xs):{fmt}}, {max(xs):{fmt}}]'
+
+# %% ../nbs/65_prune.ipynb #30ae5c7b
+def seeds_table(evals:dict, # seed -> a run's eval.json (label -> params, perplexity, perplexity_in, suite)
+               ) -> str: # a markdown table
+    "Models over several seeds: each column's mean (sizes: the mean), its [min, max] where the seeds differ, and the suite average's standard error."
+    runs = list(evals.values())
+    labels = [l for l in runs[0] if all(l in r for r in runs)]
+    tasks = [t for t in PAPER_SUITE if all(t in (r[l].get('suite') or {}).get('tasks', {}) for r in runs for l in labels)]
+    inside = all('perplexity_in' in r[l] for r in runs for l in labels)
+    shots = {t: runs[0][labels[0]]['suite']['tasks'][t]['shots'] for t in tasks}
+    head = ['Model', 'Params', 'PPL'] + ['PPL in-domain']*inside + [f'{NAMES[t]} ({shots[t]}s)' for t in tasks] + ['Avg', '± SE']*bool(tasks)
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|'*len(head)]
+    for l in labels:
+        rs = [r[l] for r in runs]
+        cells = [l, f"{sum(r['params'] for r in rs)/len(rs)/1e6:.1f}M", _cell([r['perplexity'] for r in rs])]
+        if inside: cells.append(_cell([r['perplexity_in'] for r in rs]))
+        if tasks:
+            sc = [[r['suite']['tasks'][t]['score']*100 for t in tasks] for r in rs]
+            cells += [f'{sum(s[i] for s in sc)/len(sc):.1f}' for i in range(len(tasks))]
+            cells += [_cell([sum(s)/len(s) for s in sc]), f"{sum(suite_stderr(r['suite']) for r in rs)/len(rs)*100:.1f}"]
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
 # %% ../nbs/65_prune.ipynb #94c286a3
 def run_prune(cfg:PruneConfig, # the run
               out:str|Path, # run folder (resumed when it holds the same config)
@@ -253,3 +280,18 @@ def run_prune(cfg:PruneConfig, # the run
     print(comparison_table(rec))
     print(f'report: {out/"report.md"} ({(time.perf_counter() - t00)/60:.1f} min this call)')
     return rec
+
+# %% ../nbs/65_prune.ipynb #dc854c7a
+KEPT = ('config.json', 'run.json', 'eval.json', 'report.md', 'search/config.json', 'search/history.jsonl', 'search/levels.json',
+        'train/config.json', 'train/train.jsonl', 'uniform-train/config.json', 'uniform-train/train.jsonl')   # what `keep_run` copies
+
+# %% ../nbs/65_prune.ipynb #249cf178
+def keep_run(run:str|Path, # a finished darwinlm-prune run folder
+             dest:str|Path, # where its records go, e.g. nbs/results/table3/seed0
+            ) -> Path: # `dest`
+    "Copy the records of a finished run (no weights) into `dest`."
+    run, dest = Path(run), Path(dest)
+    if not (run/'report.md').exists(): raise UserError(f'{run} has not finished (no report.md): run its command again, it resumes')
+    for f in KEPT:
+        if (run/f).exists(): (dest/f).parent.mkdir(parents=True, exist_ok=True); shutil.copy(run/f, dest/f)
+    return dest
