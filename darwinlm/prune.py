@@ -282,7 +282,7 @@ def run_prune(cfg:PruneConfig, # the run
     return rec
 
 # %% ../nbs/65_prune.ipynb #dc854c7a
-KEPT = ('config.json', 'run.json', 'eval.json', 'report.md', 'search/config.json', 'search/history.jsonl', 'search/levels.json',
+KEPT = ('config.json', 'run.json', 'eval.json', 'report.md', 'db/manifest.json', 'search/config.json', 'search/history.jsonl', 'search/levels.json',
         'train/config.json', 'train/train.jsonl', 'uniform-train/config.json', 'uniform-train/train.jsonl')   # what `keep_run` copies
 
 # %% ../nbs/65_prune.ipynb #249cf178
