@@ -15,13 +15,14 @@ from .database import Database, first_block_inputs, run_block
 from .modeling_darwinlm import RemovedAttention, RemovedMLP
 from .search import Budget
 from .fitness import TopKTargets, topk_targets, kl_topk
+from .stitch import Stitcher
 from .eval import perplexity
 
 # %% auto #0
-__all__ = ['BASELINES', 'uniform_levels', 'dp_allocate', 'ziplm_levels', 'drop_levels', 'dropped_blocks', 'sparsity_of',
-           'skip_blocks', 'block_states', 'drop_lowest', 'block_influence', 'ppl_importance', 'angular_distances',
-           'angular_drop', 'EvoPressConfig', 'evopress_drop', 'n_blocks_to_drop', 'baseline_levels',
-           'plot_block_scores', 'plot_baselines']
+__all__ = ['BASELINES', 'uniform_levels', 'dp_allocate', 'ziplm_levels', 'spdy_levels', 'drop_levels', 'dropped_blocks',
+           'sparsity_of', 'skip_blocks', 'block_states', 'drop_lowest', 'block_influence', 'ppl_importance',
+           'angular_distances', 'angular_drop', 'EvoPressConfig', 'evopress_drop', 'n_blocks_to_drop',
+           'baseline_levels', 'plot_block_scores', 'plot_baselines']
 
 # %% ../nbs/60_baselines.ipynb #2ca42f28
 def uniform_levels(db:Database, # the database
@@ -77,6 +78,35 @@ def ziplm_levels(db:Database, # the database (errors per module and level)
     errors = errors or {m: [db.error(m, l) for l in range(db.levels + 1)] for m in db.modules}
     lv = dp_allocate([errors[m] for m in db.modules], [budget.table[m] for m in db.modules], budget.params, max_buckets)
     return dict(zip(db.modules, lv))
+
+# %% ../nbs/60_baselines.ipynb #b9be76be
+@torch.no_grad()
+def spdy_levels(model:nn.Module, # the dense model (left untouched: a `Stitcher` copy is scored)
+                db:Database, # its database (errors per module and level)
+                budget:Budget, # the target; its `table` gives the cost of every module at every level
+                targets:TopKTargets, # dense top-k targets of the calibration tokens (the real loss)
+                steps:int=100, # candidate coefficient vectors tried
+                seed:int=0, # seed of the search
+                max_buckets:int=10_000, # resolution of the program's cost grid
+                batch_size:int=8, # sequences per forward when scoring
+                history:list|None=None, # if given, one record per step is appended (kl, best kl, evaluated)
+               ) -> dict: # module -> level
+    "ZipLM's allocation with SPDY's search over per-module error coefficients, scored by KL from the dense model."
+    errors, costs = [[db.error(m, l) for l in range(db.levels + 1)] for m in db.modules], [budget.table[m] for m in db.modules]
+    rng, st, seen, M = random.Random(seed), Stitcher(model, db), {}, len(db.modules)
+    def score(c):
+        lv = tuple(dp_allocate([[ci*e for e in err] for ci, err in zip(c, errors)], costs, budget.params, max_buckets))
+        if lv not in seen: seen[lv] = kl_topk(st.set_levels(dict(zip(db.modules, lv))), targets, batch_size)
+        return seen[lv], lv
+    coef = [1.0]*M
+    best, best_lv = score(coef)
+    for t in progress(range(steps), desc='SPDY coefficient search'):
+        c, k = list(coef), max(1, round(M/4*(1 - t/steps)))          # the neighbourhood shrinks from a quarter of the modules to one
+        for i in rng.sample(range(M), k): c[i] = rng.uniform(0, 2)
+        kl, lv = score(c)
+        if kl < best: best, best_lv, coef = kl, lv, c
+        if history is not None: history.append(dict(step=t + 1, kl=kl, best=best, evaluated=len(seen)))
+    return dict(zip(db.modules, best_lv))
 
 # %% ../nbs/60_baselines.ipynb #6621aaca
 def drop_levels(db:Database, # the database
