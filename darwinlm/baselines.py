@@ -4,25 +4,27 @@
 
 # %% ../nbs/60_baselines.ipynb #da568457
 from __future__ import annotations
-import contextlib, math, random
+import contextlib, math, random, time
 from dataclasses import dataclass
+from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
-from .core import progress
-from .models import adapt
+from .core import progress, load_json, save_json, resolve_dtype, config_record, check_config, record_run
+from .models import adapt, load_model
+from .data import make_pools, sample, windows
 from .database import Database, first_block_inputs, run_block
 from .modeling_darwinlm import RemovedAttention, RemovedMLP
 from .search import Budget
 from .fitness import TopKTargets, topk_targets, kl_topk
-from .stitch import Stitcher
+from .stitch import Stitcher, stitch
 from .eval import perplexity
 
 # %% auto #0
-__all__ = ['BASELINES', 'uniform_levels', 'dp_allocate', 'ziplm_levels', 'spdy_levels', 'drop_levels', 'dropped_blocks',
-           'sparsity_of', 'skip_blocks', 'block_states', 'drop_lowest', 'block_influence', 'ppl_importance',
-           'angular_distances', 'angular_drop', 'EvoPressConfig', 'evopress_drop', 'n_blocks_to_drop',
-           'baseline_levels', 'plot_block_scores', 'plot_baselines']
+__all__ = ['METHODS', 'BASELINES', 'uniform_levels', 'dp_allocate', 'ziplm_levels', 'spdy_levels', 'drop_levels',
+           'dropped_blocks', 'sparsity_of', 'skip_blocks', 'block_states', 'drop_lowest', 'block_influence',
+           'ppl_importance', 'angular_distances', 'angular_drop', 'EvoPressConfig', 'evopress_drop', 'BaselinesConfig',
+           'run_baselines', 'n_blocks_to_drop', 'baseline_levels', 'plot_block_scores', 'plot_baselines']
 
 # %% ../nbs/60_baselines.ipynb #2ca42f28
 def uniform_levels(db:Database, # the database
@@ -309,6 +311,85 @@ def evopress_drop(model:nn.Module, # dense model (blocks are swapped out during 
         parent = kids[0]
         if history is not None: history.append(dict(generation=gen + 1, fitness=fit, blocks=list(parent)))
     return list(parent)
+
+# %% ../nbs/60_baselines.ipynb #d5a8c4a3
+METHODS = ('uniform', 'ziplm', 'ziplm_spdy', 'shortgpt', 'shortened_ppl', 'angular', 'evopress')   # what run_baselines measures
+
+# %% ../nbs/60_baselines.ipynb #e66a91e6
+@dataclass(kw_only=True)
+class BaselinesConfig:
+    "One-shot baselines at the sizes of uniform levels: every method at the same block parameter count."
+    FORMAT = 'darwinlm-baselines/1'   # run-folder format
+    levels:tuple = (1, 2, 3, 4, 5)    # targets: the block parameters of these uniform levels
+    methods:str = ','.join(METHODS)   # comma-separated, from METHODS
+    calib_seqs:int = 16               # calibration sequences (block scores, SPDY's and EvoPress's KL)
+    calib_seq_len:int = 256           # ... and their length
+    spdy_steps:int = 100              # SPDY coefficient vectors tried per target
+    evopress_generations:int = 20     # EvoPress generations per number of dropped blocks
+    heldout_seqs:int = 16             # 256-token windows of held-out text for perplexity
+    data:str|None = None              # calibration and held-out text (None: the embedded corpus)
+    seed:int = 0                      # seed of the pools, the calibration draw and the searches
+    def __post_init__(self):
+        self.levels = tuple(self.levels)
+        if bad := [m for m in self.methods.split(',') if m not in METHODS]: raise ValueError(f'unknown methods {bad}; choose from {", ".join(METHODS)}')
+        if not self.levels or any(not 0 < l < 10 for l in self.levels): raise ValueError(f'levels must lie in 1..9, got {self.levels}')
+
+# %% ../nbs/60_baselines.ipynb #f3fa70c5
+def _depth_blocks(method:str, model, seqs, n:int, cfg:BaselinesConfig, scores:dict) -> list[int]:
+    "The `n` blocks a layer-dropping method removes (block scores computed once per run)."
+    if n == 0: return []
+    if method == 'angular': return angular_drop(model, seqs, n)
+    if method == 'evopress':
+        return evopress_drop(model, seqs, n, EvoPressConfig(generations=cfg.evopress_generations, offspring=8, survivors=(2, 1),
+                                                             tokens=(512, 2048), initial=8, initial_tokens=512, seed=cfg.seed))
+    if method not in scores: scores[method] = (block_influence if method == 'shortgpt' else ppl_importance)(model, seqs)
+    return drop_lowest(scores[method], n)
+
+# %% ../nbs/60_baselines.ipynb #d2ac1e1a
+def _interpolate(pts:list[dict], s:float) -> dict:
+    "A point at sparsity `s` from measured points around it (perplexity linear in sparsity); both kept."
+    if len(pts) == 1: return pts[0]
+    a, b = pts
+    w = (s - a['sparsity'])/(b['sparsity'] - a['sparsity'])
+    r = dict(sparsity=s, interpolated_from=pts)
+    return r | {k: a[k] + w*(b[k] - a[k]) for k in ('params', 'perplexity', 'perplexity_in') if k in a}
+
+# %% ../nbs/60_baselines.ipynb #91505c51
+def run_baselines(model:str|None, # HF id, local folder, .gguf file, or smollm2 (None: smollm2)
+                  db:str, # its database folder
+                  out:str, # run folder: results.json, config.json, run.json (resumed)
+                  cfg:BaselinesConfig, # levels, methods and budgets
+                  tokenizer:str|None=None, # tokenizer folder or HF id, when the model's folder has none
+                  dtype:str='auto', # weights' dtype: auto (float32 on the CPU), bfloat16, float16, float32
+                 ) -> dict: # method -> level -> sparsity, params, perplexity (and in-domain), levels, seconds
+    "Every one-shot baseline at the block parameters of each uniform level, with held-out perplexity."
+    m, tok = load_model(model, dtype=resolve_dtype(dtype), tokenizer=tokenizer)
+    d, out = Database(db, m), Path(out)
+    check_config(out, config_record(cfg) | dict(database=d.manifest['calibration']['digest'])); record_run(out)
+    pools = make_pools(tok, cfg.data, seed=cfg.seed)
+    cal = sample(pools['calib'], cfg.calib_seqs, cfg.calib_seq_len, seed=cfg.seed)
+    ev = {k: windows(pools[p], 256, limit=cfg.heldout_seqs) for k, p in (('perplexity', 'eval'), ('perplexity_in', 'eval_in')) if p in pools}
+    f, scores, targets = out/'results.json', {}, []
+    rec = load_json(f) if f.exists() else dict(dense={k: perplexity(m, x, desc=None) for k, x in ev.items()}, results={})
+    def point(lv):
+        pm = stitch(m, d, lv)
+        return dict(sparsity=sparsity_of(d, lv), params=sum(d.schedule.params[n][lv[n]] for n in d.modules),
+                    **{k: perplexity(pm, x, desc=None) for k, x in ev.items()}, levels=[lv[n] for n in d.modules])
+    for L in progress(cfg.levels, desc='levels'):
+        budget, s = Budget(d, level=L), sparsity_of(d, uniform_levels(d, L))
+        for k in cfg.methods.split(','):
+            if str(L) in rec['results'].get(k, {}): continue
+            t = time.perf_counter()
+            if k in ('uniform', 'ziplm', 'ziplm_spdy'):
+                if k == 'ziplm_spdy' and not targets: targets.append(topk_targets(m, cal, 64))
+                r = point(uniform_levels(d, L) if k == 'uniform' else ziplm_levels(d, budget) if k == 'ziplm'
+                          else spdy_levels(m, d, budget, targets[0], cfg.spdy_steps, cfg.seed))
+            else:
+                N = adapt(m).n_layers
+                r = _interpolate([point(drop_levels(d, _depth_blocks(k, m, cal, n, cfg, scores))) for n in sorted({math.floor(s*N), math.ceil(s*N)})], s)
+            rec['results'].setdefault(k, {})[str(L)] = r | dict(seconds=round(time.perf_counter() - t, 1))
+            save_json(rec, f)
+    return rec['results']
 
 # %% ../nbs/60_baselines.ipynb #58cb3e0d
 def n_blocks_to_drop(sparsity:float, # fraction of block parameters to remove

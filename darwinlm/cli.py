@@ -17,11 +17,12 @@ from .stitch import stitch, save_stitched
 from .search import SearchConfig, evolve
 from .train import TrainConfig, post_train, plot_training
 from .prune import PruneConfig, run_prune
+from .baselines import BaselinesConfig, run_baselines
 
 # %% auto #0
-__all__ = ['eval_main', 'database_main', 'stitch_main', 'search_main', 'train_main', 'prune_main', 'COMMANDS', 'CONFIGS',
-           'MACHINE_PATH', 'run_eval', 'run_database', 'read_levels', 'run_stitch', 'run_search', 'save_model',
-           'run_train', 'result_problems', 'check_results']
+__all__ = ['eval_main', 'database_main', 'stitch_main', 'search_main', 'train_main', 'prune_main', 'baselines_main', 'COMMANDS',
+           'CONFIGS', 'MACHINE_PATH', 'run_eval', 'run_database', 'read_levels', 'run_stitch', 'run_search',
+           'save_model', 'run_train', 'result_problems', 'check_results']
 
 # %% ../nbs/70_cli.ipynb #2ceb1a26
 def _report(name:str, summary:dict, breakdown:dict, rec:dict) -> str:
@@ -180,10 +181,12 @@ prune_main = console('darwinlm-prune', run_prune, PruneConfig, positional=('mode
                      oom='lower --post_batch_size, or give a smaller schedule (--schedule cpu)')
 
 # %% ../nbs/70_cli.ipynb #0c54db28
-COMMANDS = dict(eval=eval_main, database=database_main, stitch=stitch_main, search=search_main, train=train_main, prune=prune_main)
+baselines_main = console('darwinlm-baselines', run_baselines, BaselinesConfig)
+COMMANDS = dict(eval=eval_main, database=database_main, stitch=stitch_main, search=search_main, train=train_main, prune=prune_main,
+                baselines=baselines_main)
 
 # %% ../nbs/70_cli.ipynb #f149762b
-CONFIGS = {c.FORMAT.split('/')[0]: c for c in (PruneConfig, SearchConfig, TrainConfig, EvalConfig, DatabaseConfig)}   # format name -> class
+CONFIGS = {c.FORMAT.split('/')[0]: c for c in (PruneConfig, SearchConfig, TrainConfig, EvalConfig, DatabaseConfig, BaselinesConfig)}   # format name -> class
 MACHINE_PATH = re.compile(r'(?<![\w$.~-])/(home|root|tmp|work|Users|mnt|private|scratch|var/folders)/')   # absolute paths of a machine
 
 # %% ../nbs/70_cli.ipynb #6ef95798
