@@ -153,13 +153,14 @@ def run_train(model:str, # model to train: HF id, local folder (e.g. a stitched 
               teacher:str|None=None, # dense teacher for distillation (HF id, folder, .gguf or smollm2)
               tokenizer:str|None=None, # tokenizer folder or HF id, when the model's folder has none
               dtype:str='auto', # stored dtype of the model and teacher (training keeps float32 master weights): auto, bfloat16, float16, float32
+              shard:str='ddp', # under torchrun: ddp (a full replica per process) or fsdp (parameters, gradients, optimizer and teacher sharded)
              ) -> dict: # the training summary
     "Post-train a (pruned) model, optionally distilling from a teacher."
     if cfg.kd and not teacher: raise UserError('--kd > 0 needs --teacher (the dense model to distil from)')
     m, tok = load_model(model, dtype=resolve_dtype(dtype), tokenizer=tokenizer)
     t = load_model(teacher, dtype=resolve_dtype(dtype), tokenizer=tokenizer)[0] if teacher else None
     pools, out = make_pools(tok, data, seed=cfg.seed), Path(out)
-    res = post_train(m, pools['finetune'], out/'run', cfg, teacher=t, eval_seqs=windows(pools['eval'], cfg.seq_len, limit=16))
+    res = post_train(m, pools['finetune'], out/'run', cfg, teacher=t, eval_seqs=windows(pools['eval'], cfg.seq_len, limit=16), shard=shard)
     if rank_world()[0] == 0: record_run(out); _save_trained(m, tok, out, res, model, data, teacher)
     return res
 

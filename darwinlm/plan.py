@@ -150,14 +150,18 @@ def train_plan(config, # a config, or anything `load_config` takes
                dtype=torch.bfloat16, # the stored weights' dtype (the teacher's too)
                cfg:TrainConfig|None=None, # post-training (sequence length, micro-batch, distillation weight)
                keep:float=0.5, # fraction of the dense parameters the pruned student keeps
+               processes:int=1, # training processes (GPUs)
+               shard:str='ddp', # 'ddp': a full replica per process; 'fsdp': sharded over the processes
               ) -> StagePlan:
     "Peak memory of `post_train` per process."
     s, cfg, b = shapes(config), cfg or TrainConfig(), dtype.itemsize   # activations: bf16 under autocast
     tok, P = cfg.micro_batch_size*cfg.seq_len, int(s.params*keep)
-    dev = dict(student=P*(4 + 4 + 8), activations=_train_acts(s, tok, 2), logits=_logits(tok, s.vocab, 4))
-    if cfg.kd: dev |= dict(teacher=s.params*b, teacher_logits=_logits(tok, s.vocab, b))
-    return StagePlan('post-train' + (' (KD)' if cfg.kd else ''), dev, dict(checkpoint=P*(4 + 8)),
-                     'a full replica per process (DDP); checkpoints staged in host memory')
+    n = processes if shard == 'fsdp' else 1
+    dev = dict(student=P*(4 + 4 + 8)//n, activations=_train_acts(s, tok, 2), logits=_logits(tok, s.vocab, 4))
+    if n > 1: dev['gathered block'] = int(s.block*keep)*(4 + 4)          # its weights and gradients, unsharded while it runs
+    if cfg.kd: dev |= dict(teacher=s.params*b//n, teacher_logits=_logits(tok, s.vocab, b)) | ({'teacher block': s.block*b} if n > 1 else {})
+    where = f'sharded over {n} processes (FSDP2)' if n > 1 else 'a full replica per process (DDP)'
+    return StagePlan('post-train' + (' (KD)' if cfg.kd else ''), dev, dict(checkpoint=P*(4 + 8)//n), where + '; checkpoints staged in host memory')
 
 # %% ../nbs/66_plan.ipynb #fb73ad8c
 def eval_plan(config, # a config, or anything `load_config` takes
@@ -182,10 +186,12 @@ class PlanConfig:
     micro_batch_size:int = 4     # post-training sequences per forward on one process
     kd:float = 0.5               # post-training distillation weight (0: no teacher)
     training_aware:bool = True   # plan the search's offspring finetune (False: one-shot selection)
+    shard:str = 'ddp'            # post-training: 'ddp' (a full replica per GPU) or 'fsdp' (sharded over the GPUs)
     def __post_init__(self):
         if self.dtype not in DTYPES: raise ValueError(f'dtype must be one of {", ".join(DTYPES)}, got {self.dtype!r}')
         if self.schedule not in SCHEDULES: raise ValueError(f'schedule must be one of {", ".join(SCHEDULES)}, got {self.schedule!r}')
         if self.gpus < 0 or self.gpu_mem <= 0: raise ValueError('gpus must be >= 0 and gpu_mem > 0')
+        if self.shard not in ('ddp', 'fsdp'): raise ValueError(f"shard must be 'ddp' or 'fsdp', got {self.shard!r}")
         if self.cpu_mem is None:
             import psutil; self.cpu_mem = round(psutil.virtual_memory().total/GB, 1)
 
@@ -199,7 +205,7 @@ def plan(cfg:PlanConfig, # model, machine and schedule
     tcfg = TrainConfig(seq_len=sch['post_seq_len'], batch_size=sch['post_batch_size'], kd=cfg.kd,
                        micro_batch_size=min(cfg.micro_batch_size, sch['post_batch_size']))
     plans = [database_plan(cfg.model, dt, sch['db_seqs'], sch['db_seq_len'], device=dev, world=max(cfg.gpus, 1)),
-             search_plan(cfg.model, dt, scfg), train_plan(cfg.model, dt, tcfg), eval_plan(cfg.model, dt)]
+             search_plan(cfg.model, dt, scfg), train_plan(cfg.model, dt, tcfg, processes=max(cfg.gpus, 1), shard=cfg.shard), eval_plan(cfg.model, dt)]
     if not cfg.gpus:                                        # a CPU run: the device parts live in host memory
         for p in plans: p.cpu, p.device, p.where = p.cpu | {f'{k} ': v for k, v in p.device.items()}, {}, 'everything in host memory'
     return plans
@@ -207,8 +213,8 @@ def plan(cfg:PlanConfig, # model, machine and schedule
 # %% ../nbs/66_plan.ipynb #fb785f6e
 ADVICE = {'database': 'offload the activations to disk (--offload disk) or calibrate on fewer sequences',
           'search': 'use one-shot selection (--train_tokens 0), a GPU with more memory, or a smaller model',
-          'post-train': 'lower --micro_batch_size (the batch stays the same) or train on GPUs with more memory',
-          'post-train (KD)': 'lower --micro_batch_size, or post-train without the teacher (--kd 0)',
+          'post-train': 'shard it over several GPUs (--gpus N --shard fsdp), lower --micro_batch_size (the batch stays the same) or use GPUs with more memory',
+          'post-train (KD)': 'shard it over several GPUs (--gpus N --shard fsdp), lower --micro_batch_size, or post-train without the teacher (--kd 0)',
           'eval': 'lower --batch_size'}
 
 # %% ../nbs/66_plan.ipynb #c41a39e1

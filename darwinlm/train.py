@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from .core import save_json, load_json, atomic_write, progress, generator, config_record, check_config
+from .models import adapt
 from .data import TokenPool
 
 # %% auto #0
@@ -108,16 +109,60 @@ def _accelerator(cfg:TrainConfig):
     if mp == 'auto': mp = 'bf16' if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else 'no'
     return Accelerator(cpu=cpu, mixed_precision=mp, gradient_accumulation_steps=cfg.batch_size // (world*cfg.micro_batch_size))
 
+# %% ../nbs/40_train.ipynb #5a8a4c19
+def _fully_shard(model:nn.Module) -> nn.Module:
+    "FSDP2 in place: every block, then the rest of the model, sharded over the process group."
+    from torch.distributed.fsdp import fully_shard
+    for blk in adapt(model).blocks: fully_shard(blk)
+    return fully_shard(model)
+
+# %% ../nbs/40_train.ipynb #355c4721
+def _unshard(model:nn.Module):
+    "Undo `_fully_shard` in place: the full weights gathered on every process, plain classes, no FSDP hooks."
+    from torch.distributed.fsdp import FSDPModule, fully_shard
+    from torch.distributed.checkpoint.state_dict import get_model_state_dict, StateDictOptions
+    full = get_model_state_dict(model, options=StateDictOptions(full_state_dict=True))
+    for m in model.modules():
+        if isinstance(m, FSDPModule):
+            st = fully_shard.state(m)
+            st._pre_forward_hook_handle.remove(); st._post_forward_hook_handle.remove()
+            m.__class__ = type(m).__mro__[2]                    # FSDP<Orig> -> FSDPModule -> Orig
+    new = {}
+    for name, p in list(model.named_parameters(remove_duplicate=False)):   # tied weights stay tied
+        owner, _, leaf = name.rpartition('.')
+        if id(p) not in new: new[id(p)] = nn.Parameter(full[name].detach().clone(), requires_grad=p.requires_grad)
+        model.get_submodule(owner)._parameters[leaf] = new[id(p)]
+    return model
+
+# %% ../nbs/40_train.ipynb #20a2ef0b
+def _save_state(acc, path:Path, sharded:tuple|None):
+    "Accelerate's state, or with FSDP each process's shard of the model and optimizer (torch.distributed.checkpoint)."
+    if sharded is None: return acc.save_state(str(path), safe_serialization=False)
+    import torch.distributed.checkpoint as dcp
+    from torch.distributed.checkpoint.state_dict import get_state_dict
+    msd, osd = get_state_dict(*sharded)
+    dcp.save(dict(model=msd, optim=osd), checkpoint_id=str(path))
+
+# %% ../nbs/40_train.ipynb #8715f568
+def _load_state(acc, path:Path, sharded:tuple|None):
+    "Load what `_save_state` wrote."
+    if sharded is None: return acc.load_state(str(path))
+    import torch.distributed.checkpoint as dcp
+    from torch.distributed.checkpoint.state_dict import get_state_dict, set_state_dict
+    msd, osd = get_state_dict(*sharded)
+    sd = dict(model=msd, optim=osd); dcp.load(sd, checkpoint_id=str(path))
+    set_state_dict(*sharded, model_state_dict=sd['model'], optim_state_dict=sd['optim'])
+
 # %% ../nbs/40_train.ipynb #fd713116
-def _save_checkpoint(acc, out:Path, step:int, log_lines:int):
-    "Accelerate's state (model, optimizer) + our step, swapped in atomically by the main process."
+def _save_checkpoint(acc, out:Path, step:int, log_lines:int, sharded:tuple|None=None):
+    "The model and optimizer state (see `_save_state`) + our step, swapped in atomically by the main process."
     tmp, ck, old = out/'checkpoint.tmp', out/'checkpoint', out/'checkpoint.old'
     if acc.is_main_process and tmp.exists(): shutil.rmtree(tmp)
     acc.wait_for_everyone()
-    acc.save_state(str(tmp), safe_serialization=False)
+    _save_state(acc, tmp, sharded)
     acc.wait_for_everyone()                          # every rank has written its part (e.g. its RNG state)
     if acc.is_main_process:
-        save_json(dict(step=step, log_lines=log_lines, processes=acc.num_processes), tmp/'trainer_state.json')
+        save_json(dict(step=step, log_lines=log_lines, processes=acc.num_processes, shard='fsdp' if sharded else 'ddp'), tmp/'trainer_state.json')
         if old.exists(): shutil.rmtree(old)
         if ck.exists(): ck.rename(old)
         tmp.rename(ck)                               # from here on the new checkpoint is the one
@@ -156,6 +201,7 @@ def post_train(model:nn.Module, # model to train in place (e.g. a stitched model
                teacher:nn.Module|None=None, # dense teacher for `cfg.kd > 0`
                eval_seqs:torch.Tensor|None=None, # held-out [n, T] sequences for perplexity
                callback=None, # called as callback(step, record) after every step (may raise to stop)
+               shard:str='ddp', # 'ddp': a full replica per process; 'fsdp': parameters, gradients and optimizer state sharded (FSDP2)
               ) -> dict: # summary: steps, tokens, final loss, perplexities, seconds
     "Post-train `model` on `pool` (plain next-token loss, or mixed with distillation from `teacher`)."
     from darwinlm.eval import perplexity
@@ -163,22 +209,28 @@ def post_train(model:nn.Module, # model to train in place (e.g. a stitched model
     if cfg.kd > 0 and teacher is None: raise ValueError('kd > 0 needs a teacher model (--teacher)')
     if teacher is not None and teacher.config.vocab_size != model.config.vocab_size:
         raise ValueError(f'teacher vocabulary ({teacher.config.vocab_size}) differs from the student\'s ({model.config.vocab_size})')
+    if shard not in ('ddp', 'fsdp'): raise ValueError(f"shard must be 'ddp' or 'fsdp', got {shard!r}")
     out = Path(out)
     acc = _accelerator(cfg)
     world, rank, accum = acc.num_processes, acc.process_index, acc.gradient_accumulation_steps
+    fsdp = shard == 'fsdp' and world > 1                 # one process: nothing to shard
     _check_run(out, cfg, acc.is_main_process); acc.wait_for_everyone()
     stored = next(model.parameters()).dtype
     model.float()                                # float32 master weights whatever is stored; GPUs compute in bf16 (autocast)
+    if cfg.kd > 0: teacher = teacher.to(acc.device).eval().requires_grad_(False)
+    for m in ([model] + [teacher]*(cfg.kd > 0) if fsdp else []): _fully_shard(m.to(acc.device))
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    wrapped, opt = acc.prepare(model, opt)
-    if cfg.kd > 0: teacher = teacher.to(acc.device).eval().requires_grad_(False)
+    wrapped, opt = (model, acc.prepare(opt)) if fsdp else acc.prepare(model, opt)
+    sharded = (model, opt.optimizer) if fsdp else None
     start, lines, ck = 0, 0, _last_checkpoint(out)
     if ck is not None:
         st = load_json(ck/'trainer_state.json')
         if st.get('processes', world) != world:
             raise ValueError(f'{out} was checkpointed with {st["processes"]} processes; resume it with {st["processes"]}, not {world}')
-        acc.load_state(str(ck)); start, lines = st['step'], st['log_lines']
+        if st.get('shard', 'ddp') != ('fsdp' if fsdp else 'ddp'):
+            raise ValueError(f"{out} was checkpointed with shard={st.get('shard', 'ddp')}; resume it with the same")
+        _load_state(acc, ck, sharded); start, lines = st['step'], st['log_lines']
         if acc.is_main_process:   # drop log lines written after the checkpoint
             keep = (out/'train.jsonl').read_text().splitlines()[:lines]
             with atomic_write(out/'train.jsonl') as fh: fh.write(''.join(l + '\n' for l in keep))
@@ -205,8 +257,10 @@ def post_train(model:nn.Module, # model to train in place (e.g. a stitched model
             b = _batch(pool, mb, cfg.seq_len).to(acc.device)
             with acc.accumulate(wrapped):
                 with acc.autocast(): loss, parts = train_loss(wrapped, b, teacher, cfg.kd, cfg.temperature)
+                if fsdp: model.set_requires_gradient_sync(acc.sync_gradients)   # reduce-scatter once per step
                 acc.backward(loss)
                 gn = acc.clip_grad_norm_(params, cfg.clip) if cfg.clip and acc.sync_gradients else None
+                if hasattr(gn, 'full_tensor'): gn = gn.full_tensor()
                 opt.step(); opt.zero_grad(set_to_none=True)
             for k, v in parts.items(): sums[k] = sums.get(k, 0.0) + v/accum
         red = acc.reduce(torch.tensor([sums.get('lm', 0.0), sums.get('kd', 0.0)], device=acc.device), 'mean').tolist()
@@ -217,11 +271,12 @@ def post_train(model:nn.Module, # model to train in place (e.g. a stitched model
         _log(out, rec, acc.is_main_process); lines += 1
         if hasattr(bar, 'set_postfix'): bar.set_postfix(loss=f"{rec['loss']:.3f}")
         if cfg.eval_every and (step + 1) % cfg.eval_every == 0 and step + 1 < cfg.steps: lines += evaluate(step + 1) is not None
-        if (step + 1) % cfg.save_every == 0 or step + 1 == cfg.steps: _save_checkpoint(acc, out, step + 1, lines)
+        if (step + 1) % cfg.save_every == 0 or step + 1 == cfg.steps: _save_checkpoint(acc, out, step + 1, lines, sharded)
         if callback is not None: callback(step + 1, rec)
     model.__dict__.pop('forward', None); model.__dict__.pop('_original_forward', None)   # undo Accelerate's autocast patch
     last = evaluate(cfg.steps) if start < cfg.steps or not any('heldout_ppl' in r for r in read_log(out)[-1:]) else None
     wrapped.eval()
+    for m in ([model] + [teacher]*(cfg.kd > 0) if fsdp else []): _unshard(m)   # plain modules again, full weights
     acc.free_memory()
     log = read_log(out) if acc.is_main_process else []
     steps, ppls = [r for r in log if 'loss' in r], [r['heldout_ppl'] for r in log if 'heldout_ppl' in r]
