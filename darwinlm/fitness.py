@@ -9,6 +9,8 @@ import torch
 from torch import nn, Tensor
 from fastcore.basics import patch
 from .core import progress
+from .models import adapt
+from .database import first_block_inputs, run_block
 from .eval import perplexity   # the third fitness, re-exported here: darwinlm.fitness.perplexity
 
 # %% auto #0
@@ -56,6 +58,21 @@ def _log1mexp(x):
     "log(1 - exp(x)) for x <= 0, stably."
     return torch.where(x > -0.693, torch.log(-torch.expm1(x)), torch.log1p(-torch.exp(x)))
 
+# %% ../nbs/30_fitness.ipynb #d795484e
+@torch.no_grad()
+def _streamed_logits(dense:nn.Module, seqs:Tensor, batch_size:int, device:torch.device):
+    "The dense model's logits per batch of `seqs`, computed one block at a time on `device` (each block moved there and back)."
+    ad, home = adapt(dense), next(dense.parameters()).device
+    mv = lambda t: t.to(device) if isinstance(t, Tensor) else tuple(mv(x) for x in t) if isinstance(t, tuple) else t
+    xs = [(mv(x), {k: mv(v) for k, v in kw.items()}) for x, kw in (first_block_inputs(dense, b) for b in seqs.split(batch_size))]
+    for blk in ad.blocks:
+        blk.to(device); xs = [(run_block(blk, x, kw), kw) for x, kw in xs]; blk.to(home)
+    head, norm = dense.get_output_embeddings(), ad.final_norm
+    head.to(device); norm.to(device)
+    try:
+        for x, _ in xs: yield head(norm(x))
+    finally: head.to(home); norm.to(home)
+
 # %% ../nbs/30_fitness.ipynb #f46fd452
 @torch.no_grad()
 def topk_targets(dense:nn.Module, # reference model
@@ -63,12 +80,14 @@ def topk_targets(dense:nn.Module, # reference model
                  k:int=64, # most likely tokens kept per position
                  batch_size:int=8, # sequences per forward
                  desc:str|None=None, # progress-bar label (None: no bar)
+                 device:str|torch.device|None=None, # stream the dense model here block by block (None: run it where it is)
                 ) -> TopKTargets:
     "Run the dense model once over `seqs` and keep its top-`k` next-token log-probabilities."
     dev = next(dense.parameters()).device
+    logits = _streamed_logits(dense, seqs, batch_size, torch.device(device)) if device is not None else None
     lps, ids, rests = [], [], []
     for b in progress(seqs.split(batch_size), desc=desc, disable=desc is None):
-        lp = _logprobs(dense, b.to(dev))
+        lp = _logprobs(dense, b.to(dev)) if logits is None else _logprobs(None, None, next(logits))
         v, i = lp.topk(min(k, lp.shape[-1]), dim=-1)
         lps.append(v.float().cpu()); ids.append(i.int().cpu())
         rests.append(_log1mexp(v.logsumexp(-1).clamp(max=0)).float().cpu())
