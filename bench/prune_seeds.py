@@ -9,22 +9,15 @@ reduction against uniform at the same size, how many blocks' attention levels di
 4 of 9), and the wall time. The medians over seeds go to bench/results/prune_seeds.json with the command.
 Run: python bench/prune_seeds.py [--seeds 0 1 2] [--fresh]
 """
-import argparse, json, shutil, statistics, subprocess, sys, time
+import argparse, json, shutil, statistics, subprocess, time
 from pathlib import Path
 from harness import save, table
 from darwinlm.core import cache_dir, load_json
+from darwinlm.prune import keep_run
 from darwinlm.database import Schedule
 from darwinlm.stitch import genome_allocation
 
 NBS_RESULTS = Path(__file__).parent.parent/'nbs'/'results'/'prune_seeds'
-
-def keep(run:Path, dest:Path):
-    "Copy a run's search history, levels, evaluation and report into the notebooks' results (no machine paths)."
-    (dest/'search').mkdir(parents=True, exist_ok=True)
-    for f in ('history.jsonl', 'levels.json'): shutil.copy(run/'search'/f, dest/'search'/f)
-    conf = json.loads((run/'search'/'config.json').read_text()) | dict(database='db')
-    (dest/'search'/'config.json').write_text(json.dumps(conf, indent=1) + '\n')
-    for f in ('eval.json', 'report.md', 'config.json'): shutil.copy(run/f, dest/f)
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -46,7 +39,7 @@ def main():
         uni = next(k for k in ev if k.startswith('uniform'))
         lv = load_json(run/'search'/'levels.json')['levels']
         sch, level = Schedule(**load_json(run/'db'/'manifest.json')['schedule']), load_json(run/'config.json')['level']
-        keep(run, NBS_RESULTS/f'seed{s}')
+        keep_run(run, NBS_RESULTS/f'seed{s}')     # command, config, evaluation, search and training records (no weights)
         rows.append(dict(seed=s, minutes=round(secs/60, 1),
                          dense=ev['dense']['perplexity'], uniform=ev[uni]['perplexity'], darwinlm=ev['DarwinLM']['perplexity'],
                          trained=ev.get('DarwinLM + post-train', {}).get('perplexity'),
