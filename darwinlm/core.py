@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #22fe8e15
 from __future__ import annotations
-import argparse, dataclasses, functools, inspect, json, os, sys, tempfile, contextlib, importlib.metadata
+import argparse, dataclasses, functools, inspect, json, os, re, sys, tempfile, contextlib, importlib.metadata
 from pathlib import Path
 from typing import Callable
 import torch
@@ -328,9 +328,9 @@ _COMMAND: list|None = None      # the console script running now: [prog, *argv],
 # %% ../nbs/00_core.ipynb #cfcb77b3
 def portable(s:str, # a command line, a path or a message
             ) -> str: # the same, without this machine's folders
-    "`s` with the cache folder written `$DARWINLM_CACHE`, the working folder `.` and the home folder `~`."
+    "`s` with the cache folder written `$DARWINLM_CACHE`, the working folder `.` and the home folder `~`, wherever a path starts with them."
     for p, name in ((cache_dir(), '$DARWINLM_CACHE'), (Path.cwd(), '.'), (Path.home(), '~')):
-        if len(p.parts) > 1: s = s.replace(str(p), name)
+        if len(p.parts) > 1: s = re.sub(rf'(?<![\w.~$/-]){re.escape(str(p))}(?![^/\s\'",;:)\]}}])', lambda m: name, s)
     return s
 
 # %% ../nbs/00_core.ipynb #07195095

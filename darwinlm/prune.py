@@ -212,7 +212,7 @@ def _uniform_trained(dense, db, tok, pools, ev, out:Path, cfg:PruneConfig):
     if (out/'uniform-trained'/'README.md').exists():
         return load_model(str(out/'uniform-trained'), dtype=DTYPES[cfg.dtype], device=cfg.device)[0]
     _stage('post-train the uniform model')
-    m = stitch(dense, db, cfg.level)
+    m = stitch(dense, db, cfg.level).requires_grad_(True)   # every weight trains, as in the DarwinLM model
     post_train(m, pools['finetune'], out/'uniform-train', cfg.train_config(), teacher=dense if cfg.kd else None, eval_seqs=ev)
     save_stitched(m, out/'uniform-trained', tok, {x: cfg.level for x in db.modules},
                   note=f'Uniform level {cfg.level}, post-trained on {cfg.post_tokens:,} tokens (KD {cfg.kd}) as the DarwinLM model is.')

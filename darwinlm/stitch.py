@@ -23,7 +23,8 @@ def _shell(mod:nn.Module) -> nn.Module:
     "A module of `mod`'s class with its plain attributes but none of its parameters or submodules."
     new = type(mod).__new__(type(mod))
     nn.Module.__init__(new)
-    new.__dict__.update({k: v for k, v in mod.__dict__.items() if not k.startswith('_')})
+    own = {k: v for k, v in mod.__dict__.items() if not k.startswith('_') or k not in new.__dict__}   # also e.g. `_kernel_funcs` (kernels hub)
+    new.__dict__.update({k: v if not k.startswith('_') else copy.deepcopy(v) for k, v in own.items()})
     return new
 
 # %% ../nbs/20_stitch.ipynb #2358e7b2

@@ -128,10 +128,11 @@ def _unshard(model:nn.Module):
             st._pre_forward_hook_handle.remove(); st._post_forward_hook_handle.remove()
             m.__class__ = type(m).__mro__[2]                    # FSDP<Orig> -> FSDPModule -> Orig
     new = {}
-    for name, p in list(model.named_parameters(remove_duplicate=False)):   # tied weights stay tied
-        owner, _, leaf = name.rpartition('.')
-        if id(p) not in new: new[id(p)] = nn.Parameter(full[name].detach().clone(), requires_grad=p.requires_grad)
-        model.get_submodule(owner)._parameters[leaf] = new[id(p)]
+    for owner, m in list(model.named_modules(remove_duplicate=False)):     # tied weights stay tied
+        for leaf, p in list(m._parameters.items()):
+            if p is None: continue
+            if id(p) not in new: new[id(p)] = nn.Parameter(full[f'{owner}.{leaf}' if owner else leaf].detach().clone(), requires_grad=p.requires_grad)
+            m._parameters[leaf] = new[id(p)]
     return model
 
 # %% ../nbs/40_train.ipynb #20a2ef0b
@@ -217,6 +218,7 @@ def post_train(model:nn.Module, # model to train in place (e.g. a stitched model
     _check_run(out, cfg, acc.is_main_process); acc.wait_for_everyone()
     stored = next(model.parameters()).dtype
     model.float()                                # float32 master weights whatever is stored; GPUs compute in bf16 (autocast)
+    frozen = [p.requires_grad for p in teacher.parameters()] if cfg.kd > 0 else []
     if cfg.kd > 0: teacher = teacher.to(acc.device).eval().requires_grad_(False)
     for m in ([model] + [teacher]*(cfg.kd > 0) if fsdp else []): _fully_shard(m.to(acc.device))
     params = [p for p in model.parameters() if p.requires_grad]
@@ -281,6 +283,7 @@ def post_train(model:nn.Module, # model to train in place (e.g. a stitched model
     log = read_log(out) if acc.is_main_process else []
     steps, ppls = [r for r in log if 'loss' in r], [r['heldout_ppl'] for r in log if 'heldout_ppl' in r]
     model.to(stored)                             # back to the stored dtype
+    for p, g in zip(teacher.parameters() if frozen else [], frozen): p.requires_grad_(g)   # the teacher as it came
     return dict(steps=cfg.steps, tokens=cfg.steps*cfg.batch_size*cfg.seq_len, resumed_from=start,
                 final_loss=steps[-1]['loss'] if steps else None, heldout_ppl_start=ppls[0] if ppls else first,
                 heldout_ppl_end=ppls[-1] if ppls else last, seconds=time.time() - t0, processes=world)
