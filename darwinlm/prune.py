@@ -33,7 +33,7 @@ SCHEDULES = dict(
 @dataclass(kw_only=True)
 class PruneConfig:
     "One DarwinLM run, end to end; `None` fields take the schedule's values."
-    FORMAT = 'darwinlm-prune/2'           # run-folder format; 2: config.json names its format, and the uniform model is post-trained too
+    FORMAT = 'darwinlm-prune/3'           # run-folder format; 2: config.json names its format, and the uniform model is post-trained too; 3: db
     model:str|None = None                 # HF id, local folder, .gguf, or smollm2 (default: the SmolLM2-135M test bed)
     tokenizer:str|None = None             # tokenizer folder or HF id, when the model's folder has none
     data:str|None = None                  # text for calibration/selection/finetuning; None: embedded corpus
@@ -60,6 +60,7 @@ class PruneConfig:
     device:str|None = None                # where everything runs; None: 'cuda' when available, else 'cpu'
     dtype:str = 'auto'                    # weights' dtype: auto (bfloat16 on CUDA, float32 on the CPU), bfloat16, float16, float32
     seed:int = 0                          # seed of the pools, the search and the post-training order
+    db:str|None = None                    # the database folder of another run of the same model, calibration and settings (e.g. another level): reused, not rebuilt
     def __post_init__(self):
         if self.model == 'smollm2': self.model = None
         if self.gguf == 'none': self.gguf = None
@@ -171,13 +172,13 @@ def _report(out:Path, cfg:PruneConfig, rec:dict, res:dict, pruned, uniform, sear
     return md
 
 # %% ../nbs/65_prune.ipynb #22204b4f
-def _prune_stage(cur, tok, pools, ev, sd:Path, cfg:PruneConfig, scfg:SearchConfig, teacher, train:bool, note:str):
-    "One stage: database of `cur`, search, stitch (+ post-train); returns (search result, database, pruned, trained)."
-    t = _stage(f'database ({sd.name})')
+def _prune_stage(cur, tok, pools, ev, sd:Path, cfg:PruneConfig, scfg:SearchConfig, teacher, train:bool, note:str, dbdir:Path):
+    "One stage: database of `cur` in `dbdir` (built, or checked and completed), search, stitch (+ post-train); returns (search result, database, pruned, trained)."
+    t = _stage(f'database ({dbdir})')
     calib = sample(pools['calib'], cfg.db_seqs, cfg.db_seq_len, seed=cfg.seed)
-    build_database(cur, calib, sd/'db', cfg.database_config(),
+    build_database(cur, calib, dbdir, cfg.database_config(),    # an existing folder is refused unless model, calibration and settings are the same
                    calib_desc=f'{cfg.db_seqs}x{cfg.db_seq_len} tokens of {cfg.data or "the embedded corpus"} (calib pool, seed {cfg.seed})')
-    db = Database(sd/'db', cur)
+    db = Database(dbdir, cur)
     t = _stage(f'search ({time.perf_counter() - t:.0f} s for the database)')
     if scfg.params is not None and Budget(db, params=scfg.params).size([0]*len(db.modules)) <= scfg.params:
         raise ValueError(f'the model entering {sd.name} already fits its budget ({scfg.params:,.0f} block parameters); '
@@ -264,7 +265,8 @@ def run_prune(cfg:PruneConfig, # the run
         target = dict(level=lvl) if db0 is None else dict(level=None, params=Budget(db0, level=lvl).params)   # sizes of the dense model
         scfg = SearchConfig(**{**asdict(cfg.search_config()), **target})
         note = f'DarwinLM search to the size of uniform level {lvl}' + (f' (gradual: {" -> ".join(map(str, targets[:k + 1]))}).' if k else '.')
-        res, db, pruned, trained = _prune_stage(cur, tok, pools, ev, sd, cfg, scfg, dense, not last or bool(cfg.post_tokens), note)
+        dbdir = Path(cfg.db) if cfg.db and db0 is None else sd/'db'   # the dense model's database may come from another run
+        res, db, pruned, trained = _prune_stage(cur, tok, pools, ev, sd, cfg, scfg, dense, not last or bool(cfg.post_tokens), note, dbdir)
         if db0 is None: db0 = db                              # the dense model's database: budgets and the uniform baseline
         cur = trained
     uniform = stitch(dense, db0, cfg.level)
@@ -289,9 +291,11 @@ KEPT = ('config.json', 'run.json', 'eval.json', 'report.md', 'db/manifest.json',
 def keep_run(run:str|Path, # a finished darwinlm-prune run folder
              dest:str|Path, # where its records go, e.g. nbs/results/table3/seed0
             ) -> Path: # `dest`
-    "Copy the records of a finished run (no weights) into `dest`."
+    "Copy the records of a finished run (no weights) into `dest`, machine folders written as `portable` does."
     run, dest = Path(run), Path(dest)
     if not (run/'report.md').exists(): raise UserError(f'{run} has not finished (no report.md): run its command again, it resumes')
+    db = load_json(run/'config.json').get('db')
     for f in KEPT:
-        if (run/f).exists(): (dest/f).parent.mkdir(parents=True, exist_ok=True); shutil.copy(run/f, dest/f)
+        src = Path(db)/'manifest.json' if f == 'db/manifest.json' and db else run/f     # a database reused from another run
+        if src.exists(): (dest/f).parent.mkdir(parents=True, exist_ok=True); (dest/f).write_text(portable(src.read_text()))
     return dest
