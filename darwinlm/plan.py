@@ -158,8 +158,10 @@ def train_plan(config, # a config, or anything `load_config` takes
     tok, P = cfg.micro_batch_size*cfg.seq_len, int(s.params*keep)
     n = processes if shard == 'fsdp' else 1
     dev = dict(student=P*(4 + 4 + 8)//n, activations=_train_acts(s, tok, 2), logits=_logits(tok, s.vocab, 4))
-    if n > 1: dev['gathered block'] = int(s.block*keep)*(4 + 4)          # its weights and gradients, unsharded while it runs
-    if cfg.kd: dev |= dict(teacher=s.params*b//n, teacher_logits=_logits(tok, s.vocab, b)) | ({'teacher block': s.block*b} if n > 1 else {})
+    if n > 1: dev |= {'gathered block': int(s.block*keep)*(4 + 4),       # its weights and gradients, unsharded while it runs
+                      'gathered embedding and head': (s.embed + s.head)*(4 + 4)}   # the root's: unsharded for the whole step
+    if cfg.kd: dev |= dict(teacher=s.params*b//n, teacher_logits=_logits(tok, s.vocab, b)) | \
+                      ({'teacher block': s.block*b, 'teacher embedding and head': (s.embed + s.head)*b} if n > 1 else {})
     where = f'sharded over {n} processes (FSDP2)' if n > 1 else 'a full replica per process (DDP)'
     return StagePlan('post-train' + (' (KD)' if cfg.kd else ''), dev, dict(checkpoint=P*(4 + 8)//n), where + '; checkpoints staged in host memory')
 
@@ -213,8 +215,10 @@ def plan(cfg:PlanConfig, # model, machine and schedule
 # %% ../nbs/66_plan.ipynb #fb785f6e
 ADVICE = {'database': 'offload the activations to disk (--offload disk) or calibrate on fewer sequences',
           'search': 'use one-shot selection (--train_tokens 0), a GPU with more memory, or a smaller model',
-          'post-train': 'shard it over several GPUs (--gpus N --shard fsdp), lower --micro_batch_size (the batch stays the same) or use GPUs with more memory',
-          'post-train (KD)': 'shard it over several GPUs (--gpus N --shard fsdp), lower --micro_batch_size, or post-train without the teacher (--kd 0)',
+          'post-train': 'post-train sharded over N GPUs (torchrun --nproc_per_node N $(which darwinlm-train) ... --shard fsdp; plan it with --gpus N --shard fsdp), '
+                        'lower --micro_batch_size (the batch stays the same) or use GPUs with more memory',
+          'post-train (KD)': 'post-train sharded over N GPUs (torchrun --nproc_per_node N $(which darwinlm-train) ... --shard fsdp; plan it with --gpus N --shard fsdp), '
+                             'lower --micro_batch_size, or post-train without the teacher (--kd 0)',
           'eval': 'lower --batch_size'}
 
 # %% ../nbs/66_plan.ipynb #c41a39e1
