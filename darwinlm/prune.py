@@ -8,6 +8,7 @@ import hashlib, json, shutil, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
+from torch import nn
 from .core import save_json, load_json, num_params, resolve_dtype, DTYPES, cache_dir, config_record, check_config, record_run, UserError, portable
 from .models import load_model, adapt
 from .data import make_pools, sample, windows
@@ -19,7 +20,7 @@ from .eval import perplexity, evaluate_suite, suite_shots, comparison_table, hub
 from .export import OUTTYPES, export_gguf, gguf_check
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'KEPT', 'PruneConfig', 'plot_report', 'seeds_table', 'run_prune', 'keep_run']
+__all__ = ['SCHEDULES', 'KEPT', 'PruneConfig', 'plot_report', 'seeds_table', 'run_prune', 'dense_home', 'keep_run']
 
 # %% ../nbs/65_prune.ipynb #cdd266aa
 SCHEDULES = dict(
@@ -134,10 +135,11 @@ def _evaluate(models:dict, tok, ev:torch.Tensor, cfg:PruneConfig, out:Path, ev_i
     rec = load_json(f) if f.exists() else {}
     for label, m in models.items():
         if label in rec: continue
+        home = next(m.parameters()).device; m.to(cfg.device)        # one model at a time on the device
         r = dict(params=num_params(m), perplexity=perplexity(m, ev, desc=f'perplexity: {label}'))
         if ev_in is not None: r['perplexity_in'] = perplexity(m, ev_in, desc=f'in-domain perplexity: {label}')
         if cfg.tasks: r['suite'] = _suite(m, tok, cfg, cache=label == 'dense')
-        rec[label] = r; save_json(rec, f)
+        rec[label] = r; save_json(rec, f); m.to(home)
     return rec
 
 # %% ../nbs/65_prune.ipynb #56ad6298
@@ -184,7 +186,8 @@ def _prune_stage(cur, tok, pools, ev, sd:Path, cfg:PruneConfig, scfg:SearchConfi
         raise ValueError(f'the model entering {sd.name} already fits its budget ({scfg.params:,.0f} block parameters); '
                          'the earlier stage pruned past it: use stages further apart')
     res = load_json(sd/'search'/'levels.json') if (sd/'search'/'levels.json').exists() else \
-          evolve(cur, db, pools['select'], sd/'search', scfg, train_pool=pools['finetune'])
+          evolve(cur, db, pools['select'], sd/'search', scfg, train_pool=pools['finetune'],
+                 device=None if next(cur.parameters()).device.type == torch.device(cfg.device).type else cfg.device)   # streamed from the host
     t = _stage(f'stitch ({time.perf_counter() - t:.0f} s for the search)')
     pruned = stitch(cur, db, res['levels'])
     if not (sd/'pruned'/'README.md').exists():                  # the model card is written last
@@ -252,7 +255,11 @@ def run_prune(cfg:PruneConfig, # the run
              ) -> dict: # eval record: label -> params, perplexity (and suite)
     "DarwinLM end to end: database, search, stitch, post-train, evaluate, report (gradually with `cfg.stages`)."
     out, t00 = Path(out), time.perf_counter()
-    dense, tok = load_model(cfg.model, dtype=DTYPES[cfg.dtype], device=cfg.device, tokenizer=cfg.tokenizer)   # a model that does not load leaves no run folder behind
+    dense, tok = load_model(cfg.model, dtype=DTYPES[cfg.dtype], device='cpu', tokenizer=cfg.tokenizer)   # a model that does not load leaves no run folder behind
+    if (home := dense_home(dense, cfg.search_config(), cfg.device)) != cfg.device:
+        print(f'== the dense model ({num_params(dense)*dense.dtype.itemsize/2**30:.1f} GiB) stays in host memory: it does not fit on {cfg.device} '
+              'next to the search; the database and the dense targets move it there block by block', flush=True)
+    dense.to(home)
     _check_config(out, cfg)
     pools = make_pools(tok, cfg.data, seed=cfg.seed)
     ev = windows(pools['eval'], 256, limit=16)
@@ -282,6 +289,18 @@ def run_prune(cfg:PruneConfig, # the run
     print(comparison_table(rec))
     print(f'report: {out/"report.md"} ({(time.perf_counter() - t00)/60:.1f} min this call)')
     return rec
+
+# %% ../nbs/65_prune.ipynb #c5ee4d41
+def dense_home(model:nn.Module, # the dense model (loaded on the CPU)
+               scfg:SearchConfig, # the search it is pruned with
+               device:str, # where the run computes
+               free:int|None=None, # bytes free on `device` (None: asked from CUDA)
+              ) -> str: # `device`, or 'cpu' when the search's plan does not fit on it
+    "Where the dense model lives during a run: on the accelerator when the search fits there with it, else in host memory."
+    if torch.device(device).type != 'cuda': return device
+    from darwinlm.plan import search_plan                      # plan imports this module
+    free = torch.cuda.mem_get_info(torch.device(device))[0] if free is None else free
+    return device if search_plan(model.config, model.dtype, scfg).device_peak <= free else 'cpu'
 
 # %% ../nbs/65_prune.ipynb #dc854c7a
 KEPT = ('config.json', 'run.json', 'eval.json', 'report.md', 'db/manifest.json', 'search/config.json', 'search/history.jsonl', 'search/levels.json',

@@ -218,12 +218,13 @@ def evolve(model:nn.Module, # dense model
            reuse:bool=True, # one-shot: reuse KL already computed for a genome and window, restart offspring at
                             # their first changed block (same results, less work)
            state_mb:float=2048, # restarts: most MB of parent block states kept at once (windows beyond: full forwards)
+           device:str|torch.device|None=None, # where the search runs: a dense model too big for it stays where it is (e.g. the CPU) and is streamed block by block
           ) -> dict: # the final record (also in levels.json)
     "Evolutionary search for a level per module under the budget (Algorithm 1), checkpointed every generation."
     cfg, out = cfg or SearchConfig(), Path(out)
     budget = Budget(db, level=cfg.level, keep=cfg.keep, params=cfg.params, costs=costs)
     gen0, parent, rng, memo = _start(out, cfg, db, budget, write=rank_world()[0] == 0)
-    score = Scorer(model, db, pool, cfg, memo, train_pool, reuse, state_mb, targets=gen0 < cfg.generations)
+    score = Scorer(model, db, pool, cfg, memo, train_pool, reuse, state_mb, targets=gen0 < cfg.generations, device=device)
     kinds, rec = [db.schedule.kinds[x] for x in db.modules], read_history(out)[-1] if gen0 else None
     for gen in progress(range(gen0, cfg.generations), desc='search', initial=gen0, total=cfg.generations):
         t0, seen, moves, steps = time.perf_counter(), {tuple(parent)}, {}, []
@@ -408,19 +409,20 @@ class Scorer:
                  train_pool:TokenPool|None=None, # finetuning pool, for training-aware selection (None: one-shot)
                  reuse:bool=True, # one-shot: reuse kept KL, restart offspring at their first changed block
                  state_mb:float=2048, # most MB of parent block states kept at once (inf: no cap, 0: none)
-                 targets:bool=True): # compute the dense targets (a finished run needs none)
+                 targets:bool=True, # compute the dense targets (a finished run needs none)
+                 device:str|torch.device|None=None): # where the working copy runs; the dense model's targets are streamed there block by block (None: where `model` is, whole)
         if not state_mb >= 0: raise ValueError(f'state_mb must be >= 0 (or inf), got {state_mb}')
         _check_pool(pool, 'selection', cfg.tokens, cfg.seq_len)
         if cfg.train_tokens is not None:
             if train_pool is None: raise ValueError('training-aware selection (train_tokens) needs a train_pool')
             _check_pool(train_pool, 'finetuning', cfg.train_tokens, cfg.seq_len)
-        self.st, self.db, self.cfg, self.memo, self.train_pool = Stitcher(model, db), db, cfg, memo, train_pool
+        self.st, self.db, self.cfg, self.memo, self.train_pool = Stitcher(model, db, device=device), db, cfg, memo, train_pool
         self.reuse, self.state_mb, self.nblocks, self.vocab = reuse, state_mb, adapt(model).n_layers, model.config.vocab_size
         self.per_window = self.nblocks * cfg.seq_len * model.config.hidden_size * next(model.parameters()).element_size()
         n = pool.n_windows(cfg.seq_len)
         self.n = n if cfg.select_windows is None else min(cfg.select_windows, n)
         self.fit = topk_targets(model, sample(pool, self.n, cfg.seq_len, seed=cfg.seed*1_000_003 - 1), cfg.topk, cfg.batch_size,
-                                desc=f'dense targets ({self.n} x {cfg.seq_len} tokens)' if rank_world()[0] == 0 else None) if targets else None
+                                desc=f'dense targets ({self.n} x {cfg.seq_len} tokens)' if rank_world()[0] == 0 else None, device=device) if targets else None
         self.work = {}
 
     def _count(self, **kw):

@@ -99,11 +99,13 @@ class Stitcher:
     def __init__(self, model:nn.Module, # the dense model (left untouched)
                  db:Database, # its database
                  cache:bool=True, # keep loaded database tensors in memory per (module, level)
+                 device:str|torch.device|None=None, # where the working copy lives (None: where `model` is; the dense model stays put)
                 ):
         db.verify(model)
         self.dense, self.db, self.cache = model, db, cache
         self.ad = adapt(model)
-        self.model = copy.deepcopy(model)
+        self.device = torch.device(device) if device is not None else next(model.parameters()).device
+        self.model = copy.deepcopy(model).to(self.device)
         self.levels = {m: 0 for m in db.modules}
         self._tensors, self.switches = {}, 0
 
@@ -123,7 +125,7 @@ class Stitcher:
             if self.levels[m] == lvl: continue
             i, kind = self.ad.locate(m)
             kept, W = self._load(m, lvl)
-            setattr(blocks[i], getattr(self.ad.family, kind.name), _PRUNED[kind.name](self.ad, i, kept, W))
+            setattr(blocks[i], getattr(self.ad.family, kind.name), _PRUNED[kind.name](self.ad, i, kept, W).to(self.device))
             self.levels[m] = lvl; self.switches += 1
         return self.model
 

@@ -219,6 +219,7 @@ def post_train(model:nn.Module, # model to train in place (e.g. a stitched model
     stored = next(model.parameters()).dtype
     model.float()                                # float32 master weights whatever is stored; GPUs compute in bf16 (autocast)
     frozen = [p.requires_grad for p in teacher.parameters()] if cfg.kd > 0 else []
+    t_home = next(teacher.parameters()).device if cfg.kd > 0 else None
     if cfg.kd > 0: teacher = teacher.to(acc.device).eval().requires_grad_(False)
     for m in ([model] + [teacher]*(cfg.kd > 0) if fsdp else []): _fully_shard(m.to(acc.device))
     params = [p for p in model.parameters() if p.requires_grad]
@@ -283,7 +284,8 @@ def post_train(model:nn.Module, # model to train in place (e.g. a stitched model
     log = read_log(out) if acc.is_main_process else []
     steps, ppls = [r for r in log if 'loss' in r], [r['heldout_ppl'] for r in log if 'heldout_ppl' in r]
     model.to(stored)                             # back to the stored dtype
-    for p, g in zip(teacher.parameters() if frozen else [], frozen): p.requires_grad_(g)   # the teacher as it came
+    for p, g in zip(teacher.parameters() if frozen else [], frozen): p.requires_grad_(g)   # the teacher as it came ...
+    if t_home is not None: teacher.to(t_home)                                              # ... and where it came from
     return dict(steps=cfg.steps, tokens=cfg.steps*cfg.batch_size*cfg.seq_len, resumed_from=start,
                 final_loss=steps[-1]['loss'] if steps else None, heldout_ppl_start=ppls[0] if ppls else first,
                 heldout_ppl_end=ppls[-1] if ppls else last, seconds=time.time() - t0, processes=world)
