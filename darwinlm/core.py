@@ -334,13 +334,13 @@ def portable(s:str, # a command line, a path or a message
     return s
 
 # %% ../nbs/00_core.ipynb #07195095
-def git_commit() -> str|None: # the commit (`+dirty` when darwinlm/ differs from it), or None outside a git checkout
+def git_commit() -> str|None: # the commit (`+dirty` when the code that makes results, darwinlm/ or bench/, differs from it), or None outside a git checkout
     "The git commit of the darwinlm checkout this package is imported from."
     import subprocess
     root = Path(importlib.import_module('darwinlm').__file__).resolve().parent.parent
     if not (root/'.git').exists(): return None
     git = lambda *a: subprocess.run(['git', '-C', str(root), *a], capture_output=True, text=True, check=True).stdout.strip()
-    try: return git('rev-parse', 'HEAD') + ('+dirty' if git('status', '--porcelain', '--', 'darwinlm') else '')
+    try: return git('rev-parse', 'HEAD') + ('+dirty' if git('status', '--porcelain', '--', 'darwinlm', 'bench', 'setup.py', 'settings.ini') else '')
     except (OSError, subprocess.CalledProcessError): return None
 
 # %% ../nbs/00_core.ipynb #4a9220ad

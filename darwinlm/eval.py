@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 import yaml
 from torch import nn
-from .core import progress, cache_dir, num_params, package_versions
+from .core import progress, cache_dir, num_params, package_versions, resolve_dtype
 from .data import make_pools, windows
 
 # %% auto #0
@@ -239,7 +239,7 @@ def comparison_table(rows:dict, # label -> dict(params=, perplexity=, suite=eval
 @dataclass(kw_only=True)
 class EvalConfig:
     "What an evaluation measures, and on which data."
-    FORMAT = 'darwinlm-eval/1'   # config.json format of an evaluation's folder
+    FORMAT = 'darwinlm-eval/2'   # config.json format of an evaluation's folder; 2: device and dtype recorded as they ran
     model:str|None = None        # HF id, local folder, .gguf file, or smollm2 (default: the SmolLM2-135M test bed)
     tokenizer:str|None = None    # tokenizer folder or HF id, when the model's folder has none
     data:str|None = None         # training-side text source (only to build the pools); None = embedded corpus
@@ -264,6 +264,8 @@ class EvalConfig:
         if self.limit is not None and self.limit < 1: raise ValueError(f'limit must be positive, got {self.limit}')
         if self.shots is not None and self.shots < 0: raise ValueError(f'shots must be >= 0, got {self.shots}')
         if self.tasks: suite_shots(self.tasks, self.shots)   # unknown task names fail here
+        if self.device is None: self.device = 'cuda' if torch.cuda.is_available() else 'cpu'
+        self.dtype = str(resolve_dtype(self.dtype, self.device)).removeprefix('torch.')   # recorded as what ran
 
 # %% ../nbs/50_eval.ipynb #01cdbc12
 def quick_eval(model:nn.Module, # the model to evaluate

@@ -5,11 +5,11 @@
 # %% ../nbs/65_prune.ipynb #02fd379a
 from __future__ import annotations
 import hashlib, json, shutil, time
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import torch
 from torch import nn
-from .core import save_json, load_json, num_params, resolve_dtype, DTYPES, cache_dir, config_record, check_config, record_run, UserError, portable
+from .core import save_json, load_json, num_params, resolve_dtype, DTYPES, cache_dir, config_record, check_config, record_run, UserError, portable, package_versions
 from .models import load_model, adapt
 from .data import make_pools, sample, windows
 from .database import DatabaseConfig, build_database, Database, fingerprint
@@ -124,7 +124,9 @@ def _suite(m, tok, cfg:PruneConfig, cache:bool) -> dict:
     "The lm-eval suite of `m`; with `cache`, kept in the package cache under `m`'s fingerprint, the tasks, shots and limit."
     shots = suite_shots(cfg.tasks)
     if not cache: return evaluate_suite(m, tok, shots, cfg.limit)
-    key = hashlib.sha1(json.dumps([fingerprint(m), sorted(shots.items()), cfg.limit, hub_offline()]).encode()).hexdigest()[:16]
+    v = package_versions()                                     # another lm-eval, transformers or torch may score differently
+    key = hashlib.sha1(json.dumps([fingerprint(m), sorted(shots.items()), cfg.limit, hub_offline(),
+                                   [v.get(p) for p in ('darwinlm', 'lm_eval', 'transformers', 'torch')]]).encode()).hexdigest()[:16]
     f = cache_dir('suite')/f'{key}.json'
     return load_json(f) if f.exists() else load_json(save_json(evaluate_suite(m, tok, shots, cfg.limit), f))
 
@@ -217,9 +219,11 @@ def _uniform_trained(dense, db, tok, pools, ev, out:Path, cfg:PruneConfig):
         return load_model(str(out/'uniform-trained'), dtype=DTYPES[cfg.dtype], device=cfg.device)[0]
     _stage('post-train the uniform model')
     m = stitch(dense, db, cfg.level).requires_grad_(True)   # every weight trains, as in the DarwinLM model
-    post_train(m, pools['finetune'], out/'uniform-train', cfg.train_config(), teacher=dense if cfg.kd else None, eval_seqs=ev)
+    n, tc = len(cfg.stages) + 1, cfg.train_config()       # gradual: as many tokens as all the DarwinLM stages' post-training together
+    tc = replace(tc, tokens=tc.tokens*n, save_every=tc.save_every*n)
+    post_train(m, pools['finetune'], out/'uniform-train', tc, teacher=dense if cfg.kd else None, eval_seqs=ev)
     save_stitched(m, out/'uniform-trained', tok, {x: cfg.level for x in db.modules},
-                  note=f'Uniform level {cfg.level}, post-trained on {cfg.post_tokens:,} tokens (KD {cfg.kd}) as the DarwinLM model is.')
+                  note=f'Uniform level {cfg.level}, post-trained on {tc.tokens:,} tokens (KD {cfg.kd}) as the DarwinLM model is.')
     return m
 
 # %% ../nbs/65_prune.ipynb #6f7294e1
@@ -314,7 +318,7 @@ def keep_run(run:str|Path, # a finished darwinlm-prune run folder
     run, dest = Path(run), Path(dest)
     if not (run/'report.md').exists(): raise UserError(f'{run} has not finished (no report.md): run its command again, it resumes')
     db = load_json(run/'config.json').get('db')
-    for f in KEPT:
+    for f in KEPT + tuple(f'{s.name}/{f}' for s in sorted(run.glob('stage*')) for f in KEPT if f.split('/')[0] in ('db', 'search', 'train')):
         src = Path(db)/'manifest.json' if f == 'db/manifest.json' and db else run/f     # a database reused from another run
         if src.exists(): (dest/f).parent.mkdir(parents=True, exist_ok=True); (dest/f).write_text(portable(src.read_text()))
     return dest
