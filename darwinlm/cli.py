@@ -14,7 +14,7 @@ from .data import make_pools, sample, windows
 from .eval import EvalConfig, quick_eval, comparison_table
 from .database import DatabaseConfig, build_database, Database
 from .stitch import stitch, save_stitched
-from .search import SearchConfig, evolve
+from .search import SearchConfig, RankConfig, evolve
 from .train import TrainConfig, post_train, plot_training
 from .prune import PruneConfig, run_prune
 from .baselines import BaselinesConfig, run_baselines
@@ -188,7 +188,7 @@ COMMANDS = dict(eval=eval_main, database=database_main, stitch=stitch_main, sear
                 baselines=baselines_main)
 
 # %% ../nbs/70_cli.ipynb #f149762b
-CONFIGS = {c.FORMAT.split('/')[0]: c for c in (PruneConfig, SearchConfig, TrainConfig, EvalConfig, DatabaseConfig, BaselinesConfig)}   # format name -> class
+CONFIGS = {c.FORMAT.split('/')[0]: c for c in (PruneConfig, SearchConfig, TrainConfig, EvalConfig, DatabaseConfig, BaselinesConfig, RankConfig)}   # format name -> class
 MACHINE_PATH = re.compile(r'(?<![\w$.~:/-])/[A-Za-z_][\w.-]*/')   # an absolute path (its first folder), not a URL or a relative path
 
 # %% ../nbs/70_cli.ipynb #6ef95798

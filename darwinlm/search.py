@@ -4,7 +4,7 @@
 
 # %% ../nbs/31_search.ipynb #cc41054d
 from __future__ import annotations
-import json, math, random, time
+import json, math, random, statistics, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
@@ -20,7 +20,8 @@ from .fitness import topk_targets, kl_topk, target_bytes
 # %% auto #0
 __all__ = ['SEARCH_FORMAT', 'Budget', 'level_switch', 'repair', 'moved_kinds', 'mutate', 'SearchConfig', 'evolve',
            'selection_noise', 'finetune_', 'keep_block_states', 'restart_at', 'first_changed_block', 'read_history',
-           'Scorer', 'latency_table', 'plot_search', 'plot_moves']
+           'Scorer', 'RankConfig', 'spearman', 'rank_summary', 'rank_agreement', 'latency_table', 'plot_search',
+           'plot_moves']
 
 # %% ../nbs/31_search.ipynb #0ab87c79
 class Budget:
@@ -530,6 +531,96 @@ def new_generation(self:Scorer, parent:list[int], # the new parent genome
     self.memo = {tuple(parent): self.memo.get(tuple(parent), {})}
     work, self.work = self.work, {}
     return work
+
+# %% ../nbs/31_search.ipynb #fb2f65a6
+@dataclass(kw_only=True)
+class RankConfig:
+    "Figure 2's check: offspring of several parents scored one-shot, after a short and after a long finetune."
+    FORMAT = 'darwinlm-rank/1'   # run-folder format
+    level:int = 5                # the budget: the size of the uniform model at this level
+    parents:int = 4              # parents: the uniform genome, then each `walk` mutations from the one before
+    walk:int = 5                 # mutations from one parent to the next
+    offspring:int = 16           # children per parent, drawn by the search's mutation
+    tokens:int = 2048            # fitness tokens, one set drawn from the selection pool
+    seq_len:int = 256            # tokens per sequence (fitness and finetunes)
+    small:int = 8192             # tokens of the short finetune
+    large:int = 65536            # tokens of the long finetune (from the child's untrained weights again)
+    lr:float = 1e-4              # AdamW learning rate of both finetunes
+    batch_size:int = 4           # sequences per finetuning step
+    topk:int = 64                # dense targets kept per token
+    seed:int = 0                 # seed of the parents, the children and the token draws
+    def __post_init__(self):
+        if self.parents < 1 or self.offspring < 3: raise ValueError('need at least 1 parent and 3 offspring (a rank correlation of fewer says nothing)')
+        if not 0 < self.small < self.large: raise ValueError(f'need 0 < small < large finetuning tokens, got {self.small}, {self.large}')
+        for k in ('tokens', 'small', 'large'):
+            if getattr(self, k) < self.seq_len: raise ValueError(f'{k}={getattr(self, k)} is less than one sequence of {self.seq_len} tokens')
+
+# %% ../nbs/31_search.ipynb #ef65c4b7
+def spearman(a:list[float], # one score per item
+             b:list[float], # another score per item, same items
+            ) -> float: # Spearman's rank correlation (ties broken by order)
+    "Spearman's rho: Pearson's correlation of the ranks."
+    r = [torch.tensor(x, dtype=torch.float64).argsort().argsort().double() for x in (a, b)]
+    return float(torch.corrcoef(torch.stack(r))[0, 1])
+
+def rank_summary(rows:list[dict], # `offspring.jsonl` records: parent, one_shot, small, large
+                ) -> dict: # per parent rho one-shot and small (against large); the mean Fisher-z gap, its standard error and t
+    "Does the short-finetune ranking agree with the long one better than the one-shot ranking? Per parent and pooled."
+    per = {}
+    for r in rows: per.setdefault(r['parent'], []).append(r)
+    out = dict(parents={})
+    for p, rs in sorted(per.items()):
+        if len(rs) < 3: continue
+        big = [r['large'] for r in rs]
+        out['parents'][p] = dict(n=len(rs), one_shot=spearman([r['one_shot'] for r in rs], big), small=spearman([r['small'] for r in rs], big))
+    z = lambda rho: math.atanh(max(min(rho, 0.999999), -0.999999))
+    gaps = [z(v['small']) - z(v['one_shot']) for v in out['parents'].values()]
+    if gaps:
+        out['gap'] = sum(gaps)/len(gaps)
+        out['se'] = statistics.stdev(gaps)/math.sqrt(len(gaps)) if len(gaps) > 1 else None
+        out['t'] = out['gap']/out['se'] if out['se'] else None
+    return out
+
+# %% ../nbs/31_search.ipynb #bb861501
+@torch.no_grad()
+def rank_agreement(model:nn.Module, # dense model
+                   db:Database, # its database
+                   pool:TokenPool, # selection pool: the fitness set is drawn from it
+                   train_pool:TokenPool, # finetuning pool: both finetunes are drawn from it
+                   out:str|Path, # run folder: config.json, offspring.jsonl (resumed child by child)
+                   cfg:RankConfig|None=None, # the experiment (default: powered for a GPU)
+                   device:str|torch.device|None=None, # where the children live and train (None: where `model` is)
+                  ) -> dict: # `rank_summary` of every child scored so far, with the records under 'rows'
+    "Score the children of several parents one-shot, after a short and after a long finetune (the paper's Figure 2)."
+    cfg, out = cfg or RankConfig(), Path(out)
+    budget = Budget(db, level=cfg.level)
+    check_config(out, config_record(cfg) | dict(database=db.manifest['calibration']['digest']))
+    kinds, rng = [db.schedule.kinds[m] for m in db.modules], random.Random(cfg.seed)
+    parents = [budget.start()]
+    for _ in range(cfg.parents - 1):
+        g = parents[-1]
+        for _ in range(cfg.walk): g = mutate(g, kinds, db.levels, budget, rng, {tuple(g)})
+        parents.append(g)
+    kids = []
+    for p in parents:
+        seen = {tuple(p)}; kids.append([mutate(p, kinds, db.levels, budget, rng, seen) for _ in range(cfg.offspring)])
+    n = cfg.seq_len
+    fit = sample(pool, cfg.tokens // n, n, seed=cfg.seed)
+    small, large = (sample(train_pool, t // n, n, seed=cfg.seed + i) for i, t in ((1, cfg.small), (2, cfg.large)))
+    log = out/'offspring.jsonl'
+    rows = [json.loads(l) for l in log.read_text().splitlines()] if log.exists() else []
+    todo = [(p, j) for p in range(cfg.parents) for j in range(cfg.offspring) if (p, j) not in {(r['parent'], r['child']) for r in rows}]
+    if todo:
+        targets, st = topk_targets(model, fit, cfg.topk, device=device), Stitcher(model, db, device=device)
+        for p, j in progress(todo, desc='offspring'):
+            t0 = time.perf_counter()
+            m = st.set_levels(dict(zip(db.modules, kids[p][j])))
+            r = dict(parent=p, child=j, levels=kids[p][j], one_shot=kl_topk(m, targets))
+            for name, seqs in (('small', small), ('large', large)):
+                finetune_(m, seqs, lr=cfg.lr, batch_size=cfg.batch_size); r[name] = kl_topk(m, targets); st.restore()
+            r['seconds'] = round(time.perf_counter() - t0, 2); rows.append(r)
+            with open(log, 'a') as f: f.write(json.dumps(r) + '\n')
+    return rank_summary(rows) | dict(rows=rows)
 
 # %% ../nbs/31_search.ipynb #78214e62
 _CALL = dict(attn=lambda sub, x, kw: sub(hidden_states=x, **kw), mlp=lambda sub, x, kw: sub(x))   # run one sublayer
