@@ -609,7 +609,8 @@ def rank_agreement(model:nn.Module, # dense model
     small, large = (sample(train_pool, t // n, n, seed=cfg.seed + i) for i, t in ((1, cfg.small), (2, cfg.large)))
     log = out/'offspring.jsonl'
     rows = [json.loads(l) for l in log.read_text().splitlines()] if log.exists() else []
-    todo = [(p, j) for p in range(cfg.parents) for j in range(cfg.offspring) if (p, j) not in {(r['parent'], r['child']) for r in rows}]
+    done = {(r['parent'], r['child']) for r in rows}
+    todo = [(p, j) for p in range(cfg.parents) for j in range(cfg.offspring) if (p, j) not in done]
     if todo:
         targets, st = topk_targets(model, fit, cfg.topk, device=device), Stitcher(model, db, device=device)
         for p, j in progress(todo, desc='offspring'):
