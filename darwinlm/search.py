@@ -608,7 +608,9 @@ def rank_agreement(model:nn.Module, # dense model
     fit = sample(pool, cfg.tokens // n, n, seed=cfg.seed)
     small, large = (sample(train_pool, t // n, n, seed=cfg.seed + i) for i, t in ((1, cfg.small), (2, cfg.large)))
     log = out/'offspring.jsonl'
-    rows = [json.loads(l) for l in log.read_text().splitlines()] if log.exists() else []
+    lines = log.read_text().splitlines(keepends=True) if log.exists() else []
+    if lines and not lines[-1].endswith('\n'): lines = lines[:-1]; log.write_text(''.join(lines))   # a line cut by a crash: redone
+    rows = [json.loads(l) for l in lines]
     done = {(r['parent'], r['child']) for r in rows}
     todo = [(p, j) for p in range(cfg.parents) for j in range(cfg.offspring) if (p, j) not in done]
     if todo:
