@@ -13,7 +13,7 @@ from torch import nn, Tensor
 from .core import progress, load_json, save_json, resolve_dtype, config_record, check_config, record_run
 from .models import adapt, load_model
 from .data import make_pools, sample, windows
-from .database import Database, first_block_inputs, run_block
+from .database import Database, first_block_inputs, run_block, check_database
 from .modeling_darwinlm import RemovedAttention, RemovedMLP
 from .search import Budget
 from .fitness import TopKTargets, topk_targets, kl_topk
@@ -365,7 +365,7 @@ def run_baselines(model:str|None, # HF id, local folder, .gguf file, or smollm2 
     "Every one-shot baseline at the block parameters of each uniform level, with held-out perplexity."
     m, tok = load_model(model, dtype=resolve_dtype(dtype), tokenizer=tokenizer)
     d, out = Database(db, m), Path(out)
-    check_config(out, config_record(cfg) | dict(database=d.manifest['calibration']['digest'])); record_run(out)
+    check_config(out, config_record(cfg) | dict(database=d.manifest['calibration']['digest'])); check_database(out, d); record_run(out)
     pools = make_pools(tok, cfg.data, seed=cfg.seed)
     cal = sample(pools['calib'], cfg.calib_seqs, cfg.calib_seq_len, seed=cfg.seed)
     ev = {k: windows(pools[p], 256, limit=cfg.heldout_seqs) for k, p in (('perplexity', 'eval'), ('perplexity_in', 'eval_in')) if p in pools}

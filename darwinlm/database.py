@@ -4,13 +4,13 @@
 
 # %% ../nbs/12_database.ipynb #b7232983
 from __future__ import annotations
-import hashlib, math, os, shutil, tempfile, time
+import hashlib, json, math, os, shutil, tempfile, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
 from torch import nn, Tensor
 from safetensors.torch import save_file, safe_open
-from .core import save_json, load_json, package_versions, progress, file_sha256, rank_world, all_gather_objects
+from .core import save_json, load_json, package_versions, progress, file_sha256, rank_world, all_gather_objects, UserError
 from .models import adapt, ModelAdapter, family_of, KINDS
 from .hessian import capture_hessians
 from .obs import obs_prune
@@ -18,7 +18,7 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['WHERE', 'removal_counts', 'Schedule', 'make_schedule', 'first_block_inputs', 'run_block', 'fingerprint',
-           'fingerprint_diff', 'DatabaseConfig', 'build_database', 'Database', 'plot_error_heatmap']
+           'fingerprint_diff', 'DatabaseConfig', 'build_database', 'Database', 'check_database', 'plot_error_heatmap']
 
 # %% ../nbs/12_database.ipynb #56af46d8
 def _round(x): return math.floor(x + 0.5)     # round half up: no banker's rounding surprises
@@ -339,6 +339,32 @@ def error(self:Database,
     if c == 0: return 0.0
     if c == self.schedule.counts[module][-1]: return 1.0
     return self.manifest['errors'][module][str(c)]
+
+# %% ../nbs/12_database.ipynb #c0b0f3ab
+def _digest(o) -> str: return hashlib.sha256(json.dumps(o, sort_keys=True).encode()).hexdigest()[:16]
+
+@patch(as_prop=True)
+def identity(self:Database) -> dict:
+    "What the snapshots depend on: the model's fingerprint, the build config (not where it ran), the schedule, the calibration set; `digest` names them together."
+    man = self.manifest
+    rec = dict(model=_digest(man['fingerprint']), config={k: v for k, v in man['config'].items() if k not in WHERE},
+               schedule=_digest(man['schedule']), calibration=man['calibration']['digest'])
+    return dict(digest=_digest(rec)) | rec
+
+def check_database(out:str|Path, # a run folder (search, baselines, ranking)
+                   db:Database, # the database the run is given
+                   write:bool=True, # record it in a folder that has none (False: other ranks only read)
+                  ) -> dict: # `db.identity`
+    "Record which database the run in `out` uses (`database.json`), or refuse to resume that run on another one."
+    f, rec = Path(out)/'database.json', db.identity
+    if not f.exists():
+        if write: f.parent.mkdir(parents=True, exist_ok=True); save_json(rec, f)
+        return rec
+    old = load_json(f)
+    if old['digest'] == rec['digest']: return rec
+    what = [f'{k} {v} -> {rec["config"].get(k)}' for k, v in old['config'].items() if rec['config'].get(k) != v]
+    what += [k for k in ('model', 'schedule', 'calibration') if old[k] != rec[k]]
+    raise UserError(f'{out} ran on another database ({", ".join(what)}): give it the database it started with, or use a new run folder')
 
 # %% ../nbs/12_database.ipynb #cc51e38e
 @patch

@@ -12,7 +12,7 @@ from torch import nn
 from fastcore.basics import patch
 from .core import save_json, load_json, atomic_write, progress, rank_world, all_gather_objects, barrier, generator, config_record, check_config
 from .models import adapt, KINDS
-from .database import Database, run_block
+from .database import Database, run_block, check_database
 from .stitch import Stitcher
 from .data import TokenPool, sample
 from .fitness import topk_targets, kl_topk, target_bytes
@@ -353,6 +353,7 @@ def _start(out:Path, cfg:SearchConfig, db:Database, budget:Budget, write:bool=Tr
     "Fresh state, or the state of an earlier run of the same search in `out` (only rank 0 writes)."
     if write: out.mkdir(parents=True, exist_ok=True)
     barrier()
+    check_database(out, db, write=write)             # the run's database: the config names only its calibration set
     conf = config_record(cfg) | dict(database=db.manifest['calibration']['digest'], budget=budget.params,
                               costs='parameters' if budget.table is db.schedule.params else budget.table,
                               kinds=[db.schedule.kinds[x] for x in db.modules])
@@ -594,7 +595,7 @@ def rank_agreement(model:nn.Module, # dense model
     "Score the children of several parents one-shot, after a short and after a long finetune (the paper's Figure 2)."
     cfg, out = cfg or RankConfig(), Path(out)
     budget = Budget(db, level=cfg.level)
-    check_config(out, config_record(cfg) | dict(database=db.manifest['calibration']['digest']))
+    check_config(out, config_record(cfg) | dict(database=db.manifest['calibration']['digest'])); check_database(out, db)
     kinds, rng = [db.schedule.kinds[m] for m in db.modules], random.Random(cfg.seed)
     parents = [budget.start()]
     for _ in range(cfg.parents - 1):
