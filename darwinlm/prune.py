@@ -210,7 +210,8 @@ def _gguf(final, tok, out:Path, cfg:PruneConfig):
         return save_json(dict(written=False, why="Qwen3's q/k norms are not in llama.cpp's deci architecture"), out/'gguf_check.json')
     _stage(f'GGUF ({cfg.gguf})')
     export_gguf(final, out/'pruned.gguf', tok, cfg.gguf, name=f'darwinlm-level{cfg.level}')
-    save_json(dict(written=True, outtype=cfg.gguf, **gguf_check(final, tok, out/'pruned.gguf')), out/'gguf_check.json')
+    save_json(dict(written=True, outtype=cfg.gguf, bytes=(out/'pruned.gguf').stat().st_size, **gguf_check(final, tok, out/'pruned.gguf')),
+              out/'gguf_check.json')
 
 # %% ../nbs/65_prune.ipynb #0f936a34
 def _uniform_trained(dense, db, tok, pools, ev, out:Path, cfg:PruneConfig):
@@ -308,7 +309,7 @@ def dense_home(model:nn.Module, # the dense model (loaded on the CPU)
 
 # %% ../nbs/65_prune.ipynb #dc854c7a
 KEPT = ('config.json', 'run.json', 'eval.json', 'report.md', 'db/manifest.json', 'search/config.json', 'search/history.jsonl', 'search/levels.json',
-        'train/config.json', 'train/train.jsonl', 'uniform-train/config.json', 'uniform-train/train.jsonl')   # what `keep_run` copies
+        'train/config.json', 'train/train.jsonl', 'uniform-train/config.json', 'uniform-train/train.jsonl', 'gguf_check.json')   # what `keep_run` copies
 
 # %% ../nbs/65_prune.ipynb #249cf178
 def keep_run(run:str|Path, # a finished darwinlm-prune run folder
