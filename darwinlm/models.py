@@ -429,6 +429,18 @@ def _from_folder(src, dtype):
         if was_on: hf_logging.enable_progress_bar()
     return m.eval(), AutoTokenizer.from_pretrained(src)
 
+# %% ../nbs/01_models.ipynb #fbf0363d
+def _publish(tmp:Path, # a finished folder, next to `dst`
+             dst:Path, # where it goes
+             done:str='config.json', # the file a finished folder has
+            ) -> Path: # `dst`
+    "Rename `tmp` to `dst`; when another process got there first (two runs started together), keep its finished folder and drop `tmp`."
+    try: os.replace(tmp, dst)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not (dst/done).exists(): raise
+    return dst
+
 # %% ../nbs/01_models.ipynb #92204bb5
 def load_gguf(path:str|Path, # a .gguf file
               dtype=torch.float32, # weights are dequantised to this dtype
@@ -452,10 +464,9 @@ def load_gguf(path:str|Path, # a .gguf file
     try:
         plain.save_pretrained(tmp); tok.save_pretrained(tmp)
         save_json(dict(source=str(path), sha256=file_sha256(path)), tmp/'darwinlm_source.json')
-        os.replace(tmp, dst)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True); raise
-    return _from_folder(dst, dtype)
+    return _from_folder(_publish(tmp, dst), dtype)
 
 # %% ../nbs/01_models.ipynb #7305966d
 SMOLLM2_GGUF = 'SmolLM2-135M-Instruct.Q4_1.gguf'
