@@ -4,7 +4,7 @@ Each seed runs `darwinlm-prune DIR --seed S` as a subprocess in its own resumabl
 cache (a rerun after a crash continues where it stopped), timed as a whole. Reported per seed: the
 held-out perplexity (Persuasion, a source never trained on; and the held-out Wikipedia articles) of
 the dense, uniform level-5, DarwinLM (searched, not trained) and DarwinLM + post-train models, DarwinLM's
-reduction against uniform at the same size, how many blocks' attention levels differ from uniform
+reduction against uniform at the same size (and both post-trained on the same tokens), how many blocks' attention levels differ from uniform
 (`attn_moved`) and how many keep another number of heads (`heads_moved`: levels 5 and 6 keep the same
 4 of 9), and the wall time. The medians over seeds go to bench/results/prune_seeds.json with the command.
 Run: python bench/prune_seeds.py [--seeds 0 1 2] [--fresh]
@@ -43,8 +43,13 @@ def main():
         rows.append(dict(seed=s, minutes=round(secs/60, 1),
                          dense=ev['dense']['perplexity'], uniform=ev[uni]['perplexity'], darwinlm=ev['DarwinLM']['perplexity'],
                          trained=ev.get('DarwinLM + post-train', {}).get('perplexity'),
+                         uniform_trained=ev.get(f'{uni} + post-train', {}).get('perplexity'),
+                         trained_in=ev.get('DarwinLM + post-train', {}).get('perplexity_in'),
+                         uniform_trained_in=ev.get(f'{uni} + post-train', {}).get('perplexity_in'),
                          uniform_in=ev[uni].get('perplexity_in'), darwinlm_in=ev['DarwinLM'].get('perplexity_in'),
                          reduction=round(1 - ev['DarwinLM']['perplexity'] / ev[uni]['perplexity'], 4),
+                         reduction_trained=ev.get(f'{uni} + post-train') and 'DarwinLM + post-train' in ev and
+                                           round(1 - ev['DarwinLM + post-train']['perplexity'] / ev[f'{uni} + post-train']['perplexity'], 4),
                          reduction_in=ev['DarwinLM'].get('perplexity_in') and
                                       round(1 - ev['DarwinLM']['perplexity_in'] / ev[uni]['perplexity_in'], 4),
                          attn_levels=sorted(l for m, l in lv.items() if sch.kinds[m] == 'attn'),
@@ -52,10 +57,10 @@ def main():
                          heads_moved=sum(sch.counts[m][l] != sch.counts[m][level] for m, l in lv.items() if sch.kinds[m] == 'attn'),
                          params=ev['DarwinLM']['params'], uniform_params=ev[uni]['params'],
                          allocation=genome_allocation(sch, lv), uniform_allocation=genome_allocation(sch, {m: level for m in lv})))
-    med = {k: statistics.median(r[k] for r in rows) for k in ('reduction', 'reduction_in', 'minutes', 'darwinlm', 'uniform')
+    med = {k: statistics.median(r[k] for r in rows) for k in ('reduction', 'reduction_in', 'reduction_trained', 'minutes', 'darwinlm', 'uniform')
            if all(r[k] is not None for r in rows)}
-    print(table(rows, ['seed', 'minutes', 'dense', 'uniform', 'darwinlm', 'trained', 'reduction', 'uniform_in', 'darwinlm_in',
-                       'reduction_in', 'attn_moved', 'heads_moved']))
+    print(table(rows, ['seed', 'minutes', 'dense', 'uniform', 'darwinlm', 'uniform_trained', 'trained', 'reduction', 'uniform_in', 'darwinlm_in',
+                       'reduction_in', 'reduction_trained', 'attn_moved', 'heads_moved']))
     print('median', json.dumps(med))
     save(f'prune_seeds' + ('' if args.tag == 'default' else f'_{args.tag}'),
          dict(command='python bench/prune_seeds.py --seeds ' + ' '.join(map(str, args.seeds)),
