@@ -3,10 +3,10 @@
 Each seed runs `darwinlm-prune DIR --seed S` as a subprocess in its own resumable folder of the package
 cache (a rerun after a crash continues where it stopped), timed as a whole. Reported per seed: the
 held-out perplexity (Persuasion, a source never trained on; and the held-out Wikipedia articles) of
-the dense, uniform level-5, DarwinLM (searched, not trained) and DarwinLM + post-train models, DarwinLM's
-reduction against uniform at the same size (and both post-trained on the same tokens), how many blocks' attention levels differ from uniform
-(`attn_moved`) and how many keep another number of heads (`heads_moved`: levels 5 and 6 keep the same
-4 of 9), and the wall time. The medians over seeds go to bench/results/prune_seeds.json with the command.
+the dense, uniform level-5 and DarwinLM (searched) models, the last two also post-trained on the same tokens,
+DarwinLM's reduction against uniform at the same size before and after that post-training, how many
+blocks' attention levels differ from uniform (`attn_moved`) and how many keep another number of heads
+(`heads_moved`: levels 5 and 6 keep the same 4 of 9), and the wall time. The medians over seeds go to bench/results/prune_seeds.json with the command.
 Run: python bench/prune_seeds.py [--seeds 0 1 2] [--fresh]
 """
 import argparse, json, shutil, statistics, subprocess, time
@@ -40,18 +40,14 @@ def main():
         lv = load_json(run/'search'/'levels.json')['levels']
         sch, level = Schedule(**load_json(run/'db'/'manifest.json')['schedule']), load_json(run/'config.json')['level']
         keep_run(run, NBS_RESULTS/f'seed{s}')     # command, config, evaluation, search and training records (no weights)
-        rows.append(dict(seed=s, minutes=round(secs/60, 1),
-                         dense=ev['dense']['perplexity'], uniform=ev[uni]['perplexity'], darwinlm=ev['DarwinLM']['perplexity'],
-                         trained=ev.get('DarwinLM + post-train', {}).get('perplexity'),
-                         uniform_trained=ev.get(f'{uni} + post-train', {}).get('perplexity'),
-                         trained_in=ev.get('DarwinLM + post-train', {}).get('perplexity_in'),
-                         uniform_trained_in=ev.get(f'{uni} + post-train', {}).get('perplexity_in'),
-                         uniform_in=ev[uni].get('perplexity_in'), darwinlm_in=ev['DarwinLM'].get('perplexity_in'),
-                         reduction=round(1 - ev['DarwinLM']['perplexity'] / ev[uni]['perplexity'], 4),
-                         reduction_trained=ev.get(f'{uni} + post-train') and 'DarwinLM + post-train' in ev and
-                                           round(1 - ev['DarwinLM + post-train']['perplexity'] / ev[f'{uni} + post-train']['perplexity'], 4),
-                         reduction_in=ev['DarwinLM'].get('perplexity_in') and
-                                      round(1 - ev['DarwinLM']['perplexity_in'] / ev[uni]['perplexity_in'], 4),
+        ppl = lambda label, key='perplexity': ev.get(label, {}).get(key)              # None for a row or measure the run lacks
+        gain = lambda a, b, key='perplexity': round(1 - ppl(a, key)/ppl(b, key), 4) if ppl(a, key) and ppl(b, key) else None
+        rows.append(dict(seed=s, minutes=round(secs/60, 1), dense=ppl('dense'), uniform=ppl(uni), darwinlm=ppl('DarwinLM'),
+                         trained=ppl('DarwinLM + post-train'), uniform_trained=ppl(f'{uni} + post-train'),
+                         trained_in=ppl('DarwinLM + post-train', 'perplexity_in'), uniform_trained_in=ppl(f'{uni} + post-train', 'perplexity_in'),
+                         uniform_in=ppl(uni, 'perplexity_in'), darwinlm_in=ppl('DarwinLM', 'perplexity_in'),
+                         reduction=gain('DarwinLM', uni), reduction_in=gain('DarwinLM', uni, 'perplexity_in'),
+                         reduction_trained=gain('DarwinLM + post-train', f'{uni} + post-train'),
                          attn_levels=sorted(l for m, l in lv.items() if sch.kinds[m] == 'attn'),
                          attn_moved=sum(l != level for m, l in lv.items() if sch.kinds[m] == 'attn'),
                          heads_moved=sum(sch.counts[m][l] != sch.counts[m][level] for m, l in lv.items() if sch.kinds[m] == 'attn'),
