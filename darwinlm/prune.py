@@ -120,15 +120,18 @@ def plot_report(search:str|Path, # the run's search folder (history.jsonl, confi
     return axs
 
 # %% ../nbs/65_prune.ipynb #21f51f26
-def _suite(m, tok, cfg:PruneConfig, cache:bool) -> dict:
-    "The lm-eval suite of `m`; with `cache`, kept in the package cache under `m`'s fingerprint, the tasks, shots and limit."
-    shots = suite_shots(cfg.tasks)
-    if not cache: return evaluate_suite(m, tok, shots, cfg.limit)
+def _suite_key(m, cfg:PruneConfig) -> str:
+    "Name of `m`'s suite in the package cache: its fingerprint, the tasks, shots and limit, and the packages that score it."
     v = package_versions()                                     # another lm-eval, transformers or torch may score differently
-    key = hashlib.sha1(json.dumps([fingerprint(m), sorted(shots.items()), cfg.limit, hub_offline(),
-                                   [v.get(p) for p in ('darwinlm', 'lm_eval', 'transformers', 'torch')]]).encode()).hexdigest()[:16]
+    return hashlib.sha1(json.dumps([fingerprint(m), sorted(suite_shots(cfg.tasks).items()), cfg.limit, hub_offline(),
+                                    [v.get(p) for p in ('darwinlm', 'lm_eval', 'transformers', 'torch')]]).encode()).hexdigest()[:16]
+
+def _suite(m, tok, cfg:PruneConfig) -> dict:
+    "The lm-eval suite of `m`, kept in the package cache: its tasks as they finish (suite/<key>/), then whole (suite/<key>.json)."
+    key = _suite_key(m, cfg)
     f = cache_dir('suite')/f'{key}.json'
-    return load_json(f) if f.exists() else load_json(save_json(evaluate_suite(m, tok, shots, cfg.limit), f))
+    if not f.exists(): save_json(evaluate_suite(m, tok, suite_shots(cfg.tasks), cfg.limit, resume=cache_dir('suite', key)), f)
+    return load_json(f)
 
 # %% ../nbs/65_prune.ipynb #47139ed6
 def _evaluate(models:dict, tok, ev:torch.Tensor, cfg:PruneConfig, out:Path, ev_in:torch.Tensor|None=None) -> dict:
@@ -140,7 +143,7 @@ def _evaluate(models:dict, tok, ev:torch.Tensor, cfg:PruneConfig, out:Path, ev_i
         home = next(m.parameters()).device; m.to(cfg.device)        # one model at a time on the device
         r = dict(params=num_params(m), perplexity=perplexity(m, ev, desc=f'perplexity: {label}'))
         if ev_in is not None: r['perplexity_in'] = perplexity(m, ev_in, desc=f'in-domain perplexity: {label}')
-        if cfg.tasks: r['suite'] = _suite(m, tok, cfg, cache=label == 'dense')
+        if cfg.tasks: r['suite'] = _suite(m, tok, cfg)
         rec[label] = r; save_json(rec, f); m.to(home)
     return rec
 
