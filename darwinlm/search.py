@@ -591,9 +591,11 @@ def rank_agreement(model:nn.Module, # dense model
                    out:str|Path, # run folder: config.json, offspring.jsonl (resumed child by child)
                    cfg:RankConfig|None=None, # the experiment (default: powered for a GPU)
                    device:str|torch.device|None=None, # where the children live and train (None: where `model` is)
-                  ) -> dict: # `rank_summary` of every child scored so far, with the records under 'rows'
+                   part:tuple[int, int]=(0, 1), # (i, k): score only every k-th child from the i-th, so that k processes share the run
+                  ) -> dict: # `rank_summary` of every child scored so far (by any part), with the records under 'rows'
     "Score the children of several parents one-shot, after a short and after a long finetune (the paper's Figure 2)."
-    cfg, out = cfg or RankConfig(), Path(out)
+    cfg, out, (i, k) = cfg or RankConfig(), Path(out), part
+    if not 0 <= i < k: raise ValueError(f'part={part}: need 0 <= i < k (this process scores every k-th child from the i-th)')
     budget = Budget(db, level=cfg.level)
     check_config(out, config_record(cfg) | dict(database=db.manifest['calibration']['digest'])); check_database(out, db)
     kinds, rng = [db.schedule.kinds[m] for m in db.modules], random.Random(cfg.seed)
@@ -608,12 +610,16 @@ def rank_agreement(model:nn.Module, # dense model
     n = cfg.seq_len
     fit = sample(pool, cfg.tokens // n, n, seed=cfg.seed)
     small, large = (sample(train_pool, t // n, n, seed=cfg.seed + i) for i, t in ((1, cfg.small), (2, cfg.large)))
-    log = out/'offspring.jsonl'
-    lines = log.read_text().splitlines(keepends=True) if log.exists() else []
-    if lines and not lines[-1].endswith('\n'): lines = lines[:-1]; log.write_text(''.join(lines))   # a line cut by a crash: redone
-    rows = [json.loads(l) for l in lines]
-    done = {(r['parent'], r['child']) for r in rows}
-    todo = [(p, j) for p in range(cfg.parents) for j in range(cfg.offspring) if (p, j) not in done]
+    log = out/('offspring.jsonl' if k == 1 else f'offspring.part{i}of{k}.jsonl')   # this part's records
+    if log.exists() and not (text := log.read_text()).endswith('\n') and text:     # a line cut by a crash: redone
+        log.write_text(text[:text.rfind('\n') + 1])
+    found = {}
+    for f in sorted(out.glob('offspring*.jsonl')):         # every part's records; another part's unfinished line is not read
+        for l in f.read_text().splitlines(keepends=True):
+            if l.endswith('\n'): r = json.loads(l); found[(r['parent'], r['child'])] = r
+    rows = [found[key] for key in sorted(found)]
+    todo = [(p, j) for p in range(cfg.parents) for j in range(cfg.offspring)
+            if (p, j) not in found and (p*cfg.offspring + j) % k == i]
     if todo:
         targets, st = topk_targets(model, fit, cfg.topk, device=device), Stitcher(model, db, device=device)
         for p, j in progress(todo, desc='offspring'):
@@ -624,6 +630,7 @@ def rank_agreement(model:nn.Module, # dense model
                 finetune_(m, seqs, lr=cfg.lr, batch_size=cfg.batch_size); r[name] = kl_topk(m, targets); st.restore()
             r['seconds'] = round(time.perf_counter() - t0, 2); rows.append(r)
             with open(log, 'a') as f: f.write(json.dumps(r) + '\n')
+    rows.sort(key=lambda r: (r['parent'], r['child']))
     return rank_summary(rows) | dict(rows=rows)
 
 # %% ../nbs/31_search.ipynb #78214e62
