@@ -565,21 +565,26 @@ def spearman(a:list[float], # one score per item
     return float(torch.corrcoef(torch.stack(r))[0, 1])
 
 def rank_summary(rows:list[dict], # `offspring.jsonl` records: parent, one_shot, small, large
-                ) -> dict: # per parent rho one-shot and small (against large); the mean Fisher-z gap, its standard error and t
-    "Does the short-finetune ranking agree with the long one better than the one-shot ranking? Per parent and pooled."
+                ) -> dict: # per parent: rhos against large, the long-finetune KL of each rule's pick; pooled: Fisher-z gap and pick gain, SE, t
+    "Does the short-finetune ranking agree with the long one better than the one-shot ranking, and does it pick a child that trains better? Per parent and pooled."
     per = {}
     for r in rows: per.setdefault(r['parent'], []).append(r)
     out = dict(parents={})
     for p, rs in sorted(per.items()):
         if len(rs) < 3: continue
         big = [r['large'] for r in rs]
-        out['parents'][p] = dict(n=len(rs), one_shot=spearman([r['one_shot'] for r in rs], big), small=spearman([r['small'] for r in rs], big))
+        pick = lambda key: min(rs, key=lambda r: r[key])['large']   # what the child a selection rule keeps reaches after the long finetune
+        out['parents'][p] = dict(n=len(rs), one_shot=spearman([r['one_shot'] for r in rs], big), small=spearman([r['small'] for r in rs], big),
+                                 best=min(big), pick_one_shot=pick('one_shot'), pick_small=pick('small'))
     z = lambda rho: math.atanh(max(min(rho, 0.999999), -0.999999))
     gaps = [z(v['small']) - z(v['one_shot']) for v in out['parents'].values()]
     if gaps:
         out['gap'] = sum(gaps)/len(gaps)
         out['se'] = statistics.stdev(gaps)/math.sqrt(len(gaps)) if len(gaps) > 1 else None
         out['t'] = out['gap']/out['se'] if out['se'] else None
+        gains = [v['pick_one_shot'] - v['pick_small'] for v in out['parents'].values()]   # > 0: the short finetune picks a child that trains better
+        out['pick_gain'] = sum(gains)/len(gains)
+        out['pick_se'] = statistics.stdev(gains)/math.sqrt(len(gains)) if len(gains) > 1 else None
     return out
 
 # %% ../nbs/31_search.ipynb #bb861501
