@@ -8,12 +8,17 @@ distillation; the training-aware run reuses the one-shot run's database. Each fi
 kept in OUT/table4/{os,ta}-s<seed>, as `darwinlm.prune.keep_run` keeps them.
 
 Every unit resumes where it stopped and a finished one is skipped, so running it again with the same OUT adds seeds;
-no unit starts after --budget_s seconds. Copy OUT/figure2 to nbs/results/figure2 and OUT/table4/* to
-nbs/results/table4/ to commit them (the tutorials read them there).
+no unit starts after --budget_s seconds. A 135M model leaves one H200 mostly idle, so the work runs in parallel
+processes that share it: Figure 2 in --fig2_parts parts (each every k-th child, one run folder) and Table 4 in
+--lanes lanes (one seed at a time each: its one-shot run, then its training-aware run). Each process writes its log
+to OUT/logs/. Copy OUT/figure2 to nbs/results/figure2 and OUT/table4/* to nbs/results/table4/ to commit them (the
+tutorials read them there).
 Run (on a CUDA GPU): python bench/gpu_training_aware.py [--out DIR] [--seeds 16] [--budget_s 540] [--parts figure2,table4]
+                     [--fig2_parts 4] [--lanes 6]
 --smoke: tiny settings on the CPU, to check the script end to end (minutes).
 """
 import argparse, datetime, os, shlex, subprocess, sys, time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import torch
@@ -28,53 +33,91 @@ SMOKE4 = ['--level', '5', '--db_seqs', '4', '--db_seq_len', '64', '--generations
           '--no-post_uniform', '--gguf', 'none']
 SMOKE_ARMS = dict(os='0', ta='128')
 
-def figure2(out:Path, smoke:bool, device:str):
+def _env():
+    "One CPU thread per process: many processes share the GPU and the machine's cores."
+    return os.environ | dict(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', DARWINLM_PROGRESS='0', PYTHONUNBUFFERED='1')
+
+def _logged(cmd:list, log:Path) -> int:
+    "Run `cmd` with its output in `log` (appended); its exit status."
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, 'a') as f: return subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=_env()).returncode
+
+def _figure2_setup(out:Path, smoke:bool, device:str):
+    "SmolLM2, its pools and its database (built once, in out/db), and the experiment's config."
     from darwinlm.models import load_model
-    from darwinlm.data import make_pools
+    from darwinlm.data import make_pools, sample
     from darwinlm.database import Database, DatabaseConfig, build_database
-    from darwinlm.data import sample
-    from darwinlm.search import RankConfig, rank_agreement
+    from darwinlm.search import RankConfig
     dtype = torch.bfloat16 if device == 'cuda' else torch.float32
     model, tok = load_model(None, dtype=dtype, device=device)
     pools = make_pools(tok, seed=0)
     n, T = (4, 64) if smoke else (64, 512)
     db = Database(build_database(model, sample(pools['calib'], n, T, seed=0), out/'db', DatabaseConfig(device=device)), model)
     cfg = (RankConfig(parents=2, walk=2, offspring=3, tokens=128, seq_len=64, small=128, large=256) if smoke else RankConfig())
+    return model, pools, db, cfg
+
+def figure2_part(out:Path, smoke:bool, device:str, part:tuple[int, int]):
+    "Score one part of Figure 2's children (every k-th from the i-th)."
+    from darwinlm.search import rank_agreement
+    model, pools, db, cfg = _figure2_setup(out, smoke, device)
+    res = rank_agreement(model, db, pools['select'], pools['finetune'], out/'figure2', cfg, part=part)
+    print(f'figure2 part {part}: {len(res["rows"])} children scored by all parts', flush=True)
+
+def figure2(out:Path, smoke:bool, device:str, parts:int):
+    "Figure 2: the database once here, then `parts` processes share the children; the summary when all are scored."
+    from darwinlm.search import rank_summary
+    _figure2_setup(out, smoke, device)                       # builds out/db once, so that the parts only load it
     run = out/'figure2'; run.mkdir(parents=True, exist_ok=True)
     if not (run/'run.json').exists():
         save_json(provenance(['python', 'bench/gpu_training_aware.py', *sys.argv[1:]])
                   | dict(started=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'), device=device), run/'run.json')
-    res = rank_agreement(model, db, pools['select'], pools['finetune'], run, cfg)
-    print('figure2:', {k: v for k, v in res.items() if k != 'rows'}, flush=True)
+    me = [sys.executable, __file__, '--out', str(out), *(['--smoke'] if smoke else [])]
+    with ThreadPoolExecutor(parts) as ex:
+        rcs = list(ex.map(lambda i: _logged(me + ['--fig2_part', f'{i}/{parts}'], out/'logs'/f'figure2-part{i}of{parts}.log'), range(parts)))
+    import json
+    rows = [json.loads(l) for f in sorted(run.glob('offspring*.jsonl')) for l in f.read_text().splitlines() if l.strip()]
+    summ = rank_summary(rows) if rows else {}
+    print('figure2: parts exited', rcs, f'{len(rows)} children;', {k: v for k, v in summ.items() if k != 'parents'}, flush=True)
 
-def table4(out:Path, seeds:int, smoke:bool, device:str, deadline:float):
+def table4(out:Path, seeds:int, smoke:bool, device:str, deadline:float, lanes:int):
+    "Table 4: `lanes` seeds at a time, each its one-shot run and then its training-aware run (which reuses the one-shot database)."
     from darwinlm.prune import keep_run
     args, arms = (SMOKE4, SMOKE_ARMS) if smoke else (TABLE4, ARMS)
-    for s in range(seeds):
+    def seed(s):
         for arm, tt in arms.items():
             run, kept = out/'runs'/f'{arm}-s{s}', out/'table4'/f'{arm}-s{s}'
             if (kept/'eval.json').exists(): continue
-            if time.time() > deadline: print(f'budget spent: {arm}-s{s} and later not started', flush=True); return
+            if time.time() > deadline: print(f'budget spent: {arm}-s{s} not started', flush=True); return
             db = ['--db', str(out/'runs'/f'os-s{s}'/'db')] if arm != 'os' else []
             cmd = ['darwinlm-prune', str(run), '--seed', str(s), '--train_tokens', tt, '--device', device, *args, *db]
-            print(portable(shlex.join(cmd)), flush=True); subprocess.run(cmd, check=True)
-            keep_run(run, kept)
+            print(portable(shlex.join(cmd)), flush=True)
+            if rc := _logged(cmd, out/'logs'/f'table4-{arm}-s{s}.log'): print(f'{arm}-s{s} failed ({rc}): see logs', flush=True); return
+            keep_run(run, kept); print(f'{arm}-s{s} kept', flush=True)
+    with ThreadPoolExecutor(lanes) as ex: list(ex.map(seed, range(seeds)))
 
-def main(out:Path, seeds:int, budget_s:float, parts:str, smoke:bool):
+def main(out:Path, seeds:int, budget_s:float, parts:str, smoke:bool, fig2_parts:int, lanes:int, fig2_part:str|None):
     device = 'cpu' if smoke else 'cuda'
     assert smoke or torch.cuda.is_available(), 'bench/gpu_training_aware.py needs a CUDA GPU (or --smoke on the CPU)'
+    if fig2_part: return figure2_part(out, smoke, device, tuple(map(int, fig2_part.split('/'))))
     deadline, t0 = time.time() + budget_s, time.time()
-    if 'figure2' in parts: figure2(out, smoke, device)
-    print(f'figure2 done after {time.time() - t0:.0f} s', flush=True)
-    if 'table4' in parts: table4(out, seeds, smoke, device, deadline)
+    from darwinlm.models import load_model
+    load_model(None)                                       # the GGUF is converted once, before the processes that read it start
+    with ThreadPoolExecutor(2) as ex:                      # Figure 2 and Table 4 side by side
+        jobs = [ex.submit(figure2, out, smoke, device, fig2_parts)] if 'figure2' in parts else []
+        if 'table4' in parts: jobs.append(ex.submit(table4, out, seeds, smoke, device, deadline, lanes))
+        for j in jobs: j.result()
     print(f'all done after {time.time() - t0:.0f} s', flush=True)
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--out', default=None, help='working folder (default: the package cache, gpu-training-aware)')
     ap.add_argument('--seeds', type=int, default=16, help='Table 4 seeds (the power estimate: 16)')
-    ap.add_argument('--budget_s', type=float, default=540, help='no unit starts after this many seconds')
+    ap.add_argument('--budget_s', type=float, default=540, help='no Table 4 run starts after this many seconds')
     ap.add_argument('--parts', default='figure2,table4')
+    ap.add_argument('--fig2_parts', type=int, default=4, help='processes that share Figure 2\'s children')
+    ap.add_argument('--lanes', type=int, default=6, help='Table 4 seeds run at a time')
+    ap.add_argument('--fig2_part', default=None, help=argparse.SUPPRESS)   # i/k: this process scores one part of Figure 2
     ap.add_argument('--smoke', action='store_true', help='tiny settings on the CPU')
     a = ap.parse_args()
-    main(Path(a.out) if a.out else cache_dir('gpu-training-aware' + ('-smoke' if a.smoke else '')), a.seeds, a.budget_s, a.parts, a.smoke)
+    main(Path(a.out) if a.out else cache_dir('gpu-training-aware' + ('-smoke' if a.smoke else '')), a.seeds, a.budget_s, a.parts, a.smoke,
+         a.fig2_parts, a.lanes, a.fig2_part)
