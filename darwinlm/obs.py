@@ -39,7 +39,7 @@ def _group_scores(Wc, Hi, g):
     "OBS cost ½ tr(W_Q [(H⁻¹)_QQ]⁻¹ W_Qᵀ) of every remaining group."
     if g == 1: return 0.5 * (Wc**2).sum(0) / torch.diagonal(Hi)
     A = Wc.shape[1] // g
-    ar = torch.arange(A)
+    ar = torch.arange(A, device=Hi.device)
     blocks = Hi.view(A, g, A, g)[ar, :, ar, :]                  # [A, g, g] diagonal blocks
     Wg = Wc.view(-1, A, g).transpose(0, 1)                       # [A, out, g]
     return 0.5 * (torch.linalg.solve(blocks, Wg.transpose(1, 2)).transpose(1, 2) * Wg).sum((1, 2))
@@ -60,11 +60,12 @@ def obs_prune(W:Tensor, # layer weight, out x in
         raise ValueError(f'counts must lie in 0..{n_groups}, got {counts}')
     if block < 1: raise ValueError(f'block must be >= 1, got {block}')
     Wc = W.clone()
-    if dead is not None: Wc[:, dead] = 0
+    if dead is not None: Wc[:, dead.to(Wc.device)] = 0
     Hi, how = invert_hessian(H)                            # no other name holds the full inverse: each update frees it
-    alive, removed, err = torch.arange(n_groups), [], 0.0
+    dev = Wc.device                                       # index tensors live with the weights (CUDA or CPU)
+    alive, removed, err = torch.arange(n_groups, device=dev), [], 0.0
     res = OBSResult(group, None, inverse=how)
-    cols = lambda gs: (gs[:, None]*group + torch.arange(group)).flatten()
+    cols = lambda gs: (gs[:, None]*group + torch.arange(group, device=dev)).flatten()
     for target in counts:
         while len(removed) < target:
             k = min(block, target - len(removed))
@@ -73,14 +74,14 @@ def obs_prune(W:Tensor, # layer weight, out x in
             HQQ = Hi[Q][:, Q]
             S = torch.linalg.solve(HQQ, Wc[:, Q].T)               # [(H⁻¹)_QQ]⁻¹ W_Qᵀ
             err += 0.5 * (S.T * Wc[:, Q]).sum().item()            # this step's cost E_Q
-            keep = torch.ones(len(alive), dtype=torch.bool); keep[pick] = False
+            keep = torch.ones(len(alive), dtype=torch.bool, device=dev); keep[pick] = False
             K = cols(keep.nonzero().flatten())
             R = Hi.index_select(0, Q).index_select(1, K)          # (H⁻¹)_QK; the Q rows and columns are dropped,
             C = Hi.index_select(1, Q).index_select(0, K)          # (H⁻¹)_KQ  so only the kept part is updated
             Wc = Wc.index_select(1, K).addmm_(S.T, R, alpha=-1)
             Hi = Hi.index_select(0, K).index_select(1, K).addmm_(C, torch.linalg.solve(HQQ, R), alpha=-1)
             removed += alive[pick].tolist(); alive = alive[keep]
-        res.kept[target], res.weights[target], res.errors[target] = alive.clone(), Wc.clone(), err
+        res.kept[target], res.weights[target], res.errors[target] = alive.cpu(), Wc.clone(), err   # kept indices on the CPU, as the database stores them
     res.removed = torch.tensor(removed, dtype=torch.long)
     return res
 
