@@ -24,7 +24,8 @@ os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import torch
 from darwinlm.core import cache_dir, provenance, save_json, portable
 
-TABLE4 = ['--level', '5', '--db_seqs', '128', '--db_seq_len', '2048', '--generations', '30', '--offspring', '8', '--survivors', '2,1',
+TABLE4 = ['--level', '5', '--db_seqs', '64', '--db_seq_len', '2048',   # the embedded corpus's calibration pool holds 90 windows of 2048
+           '--generations', '30', '--offspring', '8', '--survivors', '2,1',
           '--tokens', '1024,4096', '--seq_len', '512', '--post_tokens', '1000000', '--post_seq_len', '512', '--post_batch_size', '32',
           '--post_lr', '1e-4', '--no-post_uniform', '--gguf', 'none']
 ARMS = dict(os='0', ta='10000,50000')
@@ -42,7 +43,7 @@ def _logged(cmd:list, log:Path) -> int:
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, 'a') as f: return subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=_env()).returncode
 
-def _figure2_setup(out:Path, smoke:bool, device:str):
+def _figure2_setup(out:Path, smoke:bool, device:str, seed:int=0):
     "SmolLM2, its pools and its database (built once, in out/db), and the experiment's config."
     from darwinlm.models import load_model
     from darwinlm.data import make_pools, sample
@@ -53,27 +54,29 @@ def _figure2_setup(out:Path, smoke:bool, device:str):
     pools = make_pools(tok, seed=0)
     n, T = (4, 64) if smoke else (64, 512)
     db = Database(build_database(model, sample(pools['calib'], n, T, seed=0), out/'db', DatabaseConfig(device=device)), model)
-    cfg = (RankConfig(parents=2, walk=2, offspring=3, tokens=128, seq_len=64, small=128, large=256) if smoke else RankConfig())
+    cfg = (RankConfig(parents=2, walk=2, offspring=3, tokens=128, seq_len=64, small=128, large=256, seed=seed) if smoke else RankConfig(seed=seed))
     return model, pools, db, cfg
 
-def figure2_part(out:Path, smoke:bool, device:str, part:tuple[int, int]):
+def _fig2_run(out:Path, seed:int) -> Path: return out/('figure2' if seed == 0 else f'figure2-seed{seed}')   # seed: other parents and children
+
+def figure2_part(out:Path, smoke:bool, device:str, part:tuple[int, int], seed:int=0):
     "Score one part of Figure 2's children (every k-th from the i-th)."
     from darwinlm.search import rank_agreement
-    model, pools, db, cfg = _figure2_setup(out, smoke, device)
-    res = rank_agreement(model, db, pools['select'], pools['finetune'], out/'figure2', cfg, part=part)
+    model, pools, db, cfg = _figure2_setup(out, smoke, device, seed)
+    res = rank_agreement(model, db, pools['select'], pools['finetune'], _fig2_run(out, seed), cfg, part=part)
     print(f'figure2 part {part}: {len(res["rows"])} children scored by all parts', flush=True)
 
-def figure2(out:Path, smoke:bool, device:str, parts:int):
+def figure2(out:Path, smoke:bool, device:str, parts:int, seed:int=0):
     "Figure 2: the database once here, then `parts` processes share the children; the summary when all are scored."
     from darwinlm.search import rank_summary
     _figure2_setup(out, smoke, device)                       # builds out/db once, so that the parts only load it
-    run = out/'figure2'; run.mkdir(parents=True, exist_ok=True)
+    run = _fig2_run(out, seed); run.mkdir(parents=True, exist_ok=True)
     if not (run/'run.json').exists():
         save_json(provenance(['python', 'bench/gpu_training_aware.py', *sys.argv[1:]])
                   | dict(started=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'), device=device), run/'run.json')
-    me = [sys.executable, __file__, '--out', str(out), *(['--smoke'] if smoke else [])]
+    me = [sys.executable, __file__, '--out', str(out), '--fig2_seed', str(seed), *(['--smoke'] if smoke else [])]
     with ThreadPoolExecutor(parts) as ex:
-        rcs = list(ex.map(lambda i: _logged(me + ['--fig2_part', f'{i}/{parts}'], out/'logs'/f'figure2-part{i}of{parts}.log'), range(parts)))
+        rcs = list(ex.map(lambda i: _logged(me + ['--fig2_part', f'{i}/{parts}'], out/'logs'/f'{run.name}-part{i}of{parts}.log'), range(parts)))
     import json
     rows = [json.loads(l) for f in sorted(run.glob('offspring*.jsonl')) for l in f.read_text().splitlines() if l.strip()]
     summ = rank_summary(rows) if rows else {}
@@ -95,15 +98,15 @@ def table4(out:Path, seeds:int, smoke:bool, device:str, deadline:float, lanes:in
             keep_run(run, kept); print(f'{arm}-s{s} kept', flush=True)
     with ThreadPoolExecutor(lanes) as ex: list(ex.map(seed, range(seeds)))
 
-def main(out:Path, seeds:int, budget_s:float, parts:str, smoke:bool, fig2_parts:int, lanes:int, fig2_part:str|None):
+def main(out:Path, seeds:int, budget_s:float, parts:str, smoke:bool, fig2_parts:int, lanes:int, fig2_part:str|None, fig2_seed:int=0):
     device = 'cpu' if smoke else 'cuda'
     assert smoke or torch.cuda.is_available(), 'bench/gpu_training_aware.py needs a CUDA GPU (or --smoke on the CPU)'
-    if fig2_part: return figure2_part(out, smoke, device, tuple(map(int, fig2_part.split('/'))))
+    if fig2_part: return figure2_part(out, smoke, device, tuple(map(int, fig2_part.split('/'))), fig2_seed)
     deadline, t0 = time.time() + budget_s, time.time()
     from darwinlm.models import load_model
     load_model(None)                                       # the GGUF is converted once, before the processes that read it start
     with ThreadPoolExecutor(2) as ex:                      # Figure 2 and Table 4 side by side
-        jobs = [ex.submit(figure2, out, smoke, device, fig2_parts)] if 'figure2' in parts else []
+        jobs = [ex.submit(figure2, out, smoke, device, fig2_parts, fig2_seed)] if 'figure2' in parts else []
         if 'table4' in parts: jobs.append(ex.submit(table4, out, seeds, smoke, device, deadline, lanes))
         for j in jobs: j.result()
     print(f'all done after {time.time() - t0:.0f} s', flush=True)
@@ -116,8 +119,9 @@ if __name__ == '__main__':
     ap.add_argument('--parts', default='figure2,table4')
     ap.add_argument('--fig2_parts', type=int, default=4, help='processes that share Figure 2\'s children')
     ap.add_argument('--lanes', type=int, default=6, help='Table 4 seeds run at a time')
+    ap.add_argument('--fig2_seed', type=int, default=0, help='seed of Figure 2\'s parents, children and token draws (0: OUT/figure2, else OUT/figure2-seed<n>)')
     ap.add_argument('--fig2_part', default=None, help=argparse.SUPPRESS)   # i/k: this process scores one part of Figure 2
     ap.add_argument('--smoke', action='store_true', help='tiny settings on the CPU')
     a = ap.parse_args()
     main(Path(a.out) if a.out else cache_dir('gpu-training-aware' + ('-smoke' if a.smoke else '')), a.seeds, a.budget_s, a.parts, a.smoke,
-         a.fig2_parts, a.lanes, a.fig2_part)
+         a.fig2_parts, a.lanes, a.fig2_part, a.fig2_seed)
