@@ -1,6 +1,6 @@
 """A GPU check of the whole method at the paper's settings, in bfloat16, in at most 8 minutes on one H200.
 
-SmolLM2-135M (the offline test bed) on the embedded corpus: the database from 128 x 2048 calibration tokens,
+SmolLM2-135M (the offline test bed) on the embedded corpus: the database from 64 x 2048 calibration tokens (the pool's limit),
 2 search generations with the paper's selection schedule (16 offspring, survivors 8 4 2 1 on 1024 2048 4096 8192
 tokens) one-shot and 2 training-aware (10K 50K 100K 200K finetuning tokens per step), 1M post-training tokens with
 distillation from the dense model, and the held-out perplexity. Prints and saves
@@ -35,7 +35,7 @@ def main(out:Path):
     sch, rec = SCHEDULES['paper'], {}
     model, tok = load_model(None, dtype=torch.bfloat16, device='cuda')
     pools = make_pools(tok, seed=0)
-    calib = sample(pools['calib'], sch['db_seqs'], sch['db_seq_len'], seed=0)
+    calib = sample(pools['calib'], 64, sch['db_seq_len'], seed=0)   # the embedded calibration pool holds 90 windows of 2048 (the paper: 128)
     db = stage('database', lambda: Database(build_database(model, calib, out/'db', DatabaseConfig(device='cuda')), model),
                rec, calib.numel())
     base = dict(level=5, offspring=sch['offspring'], survivors=sch['survivors'], tokens=sch['tokens'], seq_len=sch['seq_len'])
@@ -52,7 +52,7 @@ def main(out:Path):
     from darwinlm.plan import database_plan, search_plan, train_plan, eval_plan
     c = model.config
     rec['plan_gb'] = {p.stage: round(p.device_peak/1e9, 2) for p in [
-        database_plan(c, torch.bfloat16, sch['db_seqs'], sch['db_seq_len'], DatabaseConfig(device='cuda')),
+        database_plan(c, torch.bfloat16, 64, sch['db_seq_len'], DatabaseConfig(device='cuda')),
         search_plan(c, torch.bfloat16, SearchConfig(train_tokens=sch['train_tokens'], **base)), train_plan(c, torch.bfloat16, tcfg),
         eval_plan(c, torch.bfloat16, 16, 2048)]}
     rec['machine'] = machine()

@@ -11,8 +11,9 @@ Every unit resumes where it stopped and a finished one is skipped, so running it
 no unit starts after --budget_s seconds. A 135M model leaves one H200 mostly idle, so the work runs in parallel
 processes that share it: Figure 2 in --fig2_parts parts (each every k-th child, one run folder) and Table 4 in
 --lanes lanes (one seed at a time each: its one-shot run, then its training-aware run). Each process writes its log
-to OUT/logs/. Copy OUT/figure2 to nbs/results/figure2 and OUT/table4/* to nbs/results/table4/ to commit them (the
-tutorials read them there).
+to OUT/logs/. Copy OUT/figure2 to nbs/results/figure2 (its parts' lines merged into offspring.jsonl) and OUT/table4/* to
+nbs/results/table4/ to commit them (the tutorials read them there); where the run's copy of the checkout had no .git,
+its run.json says commit null: write in the commit that was copied.
 Run (on a CUDA GPU): python bench/gpu_training_aware.py [--out DIR] [--seeds 16] [--budget_s 540] [--parts figure2,table4]
                      [--fig2_parts 4] [--lanes 6]
 --smoke: tiny settings on the CPU, to check the script end to end (minutes).
