@@ -14,8 +14,11 @@ processes that share it: Figure 2 in --fig2_parts parts (each every k-th child, 
 to OUT/logs/. Copy OUT/figure2 to nbs/results/figure2 (its parts' lines merged into offspring.jsonl) and OUT/table4/* to
 nbs/results/table4/ to commit them (the tutorials read them there); where the run's copy of the checkout had no .git,
 its run.json says commit null: write in the commit that was copied.
-Run (on a CUDA GPU): python bench/gpu_training_aware.py [--out DIR] [--seeds 16] [--budget_s 540] [--parts figure2,table4]
-                     [--fig2_parts 4] [--lanes 6]
+Run (on a CUDA GPU): python bench/gpu_training_aware.py [--out DIR] [--seeds 16] [--first_seed 0] [--budget_s 540]
+                     [--parts figure2,table4] [--fig2_parts 4] [--fig2_seed 0] [--fig2_repeats 1] [--lanes 6]
+Measured on one H200 (bench/results/gpu_training_aware.json): Figure 2 takes 3-5 minutes in 8 processes; a Table 4 seed
+5-13 minutes (estimated from one one-shot run), so a 15-minute lease may add up to about 4 seeds
+(--parts table4 --lanes 4 --seeds 4 --first_seed <next>); a run unfinished when the lease ends is lost.
 --smoke: tiny settings on the CPU, to check the script end to end (minutes).
 """
 import argparse, datetime, os, shlex, subprocess, sys, time
@@ -60,16 +63,19 @@ def _figure2_setup(out:Path, smoke:bool, device:str, seed:int=0):
 
 def _fig2_run(out:Path, seed:int) -> Path: return out/('figure2' if seed == 0 else f'figure2-seed{seed}')   # seed: other parents and children
 
-def figure2_part(out:Path, smoke:bool, device:str, part:tuple[int, int], seed:int=0):
-    "Score one part of Figure 2's children (every k-th from the i-th)."
-    from darwinlm.search import rank_agreement
+def figure2_part(out:Path, smoke:bool, device:str, part:tuple[int, int], seed:int=0, repeat:int=0):
+    "Score one part of Figure 2's children (every k-th from the i-th); with `repeat` > 0, that repeat of their long finetune."
+    from darwinlm.search import rank_agreement, rank_repeat
     model, pools, db, cfg = _figure2_setup(out, smoke, device, seed)
+    if repeat:
+        rows = rank_repeat(model, db, pools['select'], pools['finetune'], _fig2_run(out, seed), repeat, part=part)
+        return print(f'figure2 repeat {repeat} part {part}: {len(rows)} children repeated by all parts', flush=True)
     res = rank_agreement(model, db, pools['select'], pools['finetune'], _fig2_run(out, seed), cfg, part=part)
     print(f'figure2 part {part}: {len(res["rows"])} children scored by all parts', flush=True)
 
-def figure2(out:Path, smoke:bool, device:str, parts:int, seed:int=0):
-    "Figure 2: the database once here, then `parts` processes share the children; the summary when all are scored."
-    from darwinlm.search import rank_summary
+def figure2(out:Path, smoke:bool, device:str, parts:int, seed:int=0, repeats:int=1):
+    "Figure 2: the database once here, then `parts` processes share the children (then each repeat of the long finetune); the summary."
+    from darwinlm.search import rank_summary, repeat_summary
     _figure2_setup(out, smoke, device)                       # builds out/db once, so that the parts only load it
     run = _fig2_run(out, seed); run.mkdir(parents=True, exist_ok=True)
     if not (run/'run.json').exists():
@@ -82,8 +88,18 @@ def figure2(out:Path, smoke:bool, device:str, parts:int, seed:int=0):
     rows = [json.loads(l) for f in sorted(run.glob('offspring*.jsonl')) for l in f.read_text().splitlines() if l.strip()]
     summ = rank_summary(rows) if rows else {}
     print('figure2: parts exited', rcs, f'{len(rows)} children;', {k: v for k, v in summ.items() if k != 'parents'}, flush=True)
+    for k in range(1, repeats):                             # the long finetune again on other token draws: how steady the reference is
+        with ThreadPoolExecutor(parts) as ex:
+            rcs = list(ex.map(lambda i: _logged(me + ['--fig2_part', f'{i}/{parts}', '--fig2_repeat', str(k)],
+                                                out/'logs'/f'{run.name}-repeat{k}-part{i}of{parts}.log'), range(parts)))
+        print(f'figure2 repeat {k}: parts exited', rcs, flush=True)
+    if repeats > 1:
+        reps = [[json.loads(l) for f in sorted(run.glob(f'repeat{k}.*jsonl')) for l in f.read_text().splitlines() if l.strip()] for k in range(1, repeats)]
+        rs = repeat_summary(rows, reps)
+        print('figure2 reference: test-retest rho', rs['rho'], f"mean of {rs['finetunes']}:", rs['rho_mean'], 'against it:',
+              {k: v for k, v in rs['averaged'].items() if k != 'parents'}, flush=True)
 
-def table4(out:Path, seeds:int, smoke:bool, device:str, deadline:float, lanes:int):
+def table4(out:Path, seeds:int, smoke:bool, device:str, deadline:float, lanes:int, first:int=0):
     "Table 4: `lanes` seeds at a time, each its one-shot run and then its training-aware run (which reuses the one-shot database)."
     from darwinlm.prune import keep_run
     args, arms = (SMOKE4, SMOKE_ARMS) if smoke else (TABLE4, ARMS)
@@ -97,18 +113,19 @@ def table4(out:Path, seeds:int, smoke:bool, device:str, deadline:float, lanes:in
             print(portable(shlex.join(cmd)), flush=True)
             if rc := _logged(cmd, out/'logs'/f'table4-{arm}-s{s}.log'): print(f'{arm}-s{s} failed ({rc}): see logs', flush=True); return
             keep_run(run, kept); print(f'{arm}-s{s} kept', flush=True)
-    with ThreadPoolExecutor(lanes) as ex: list(ex.map(seed, range(seeds)))
+    with ThreadPoolExecutor(lanes) as ex: list(ex.map(seed, range(first, first + seeds)))
 
-def main(out:Path, seeds:int, budget_s:float, parts:str, smoke:bool, fig2_parts:int, lanes:int, fig2_part:str|None, fig2_seed:int=0):
+def main(out:Path, seeds:int, budget_s:float, parts:str, smoke:bool, fig2_parts:int, lanes:int, fig2_part:str|None, fig2_seed:int=0,
+         first_seed:int=0, fig2_repeats:int=1, fig2_repeat:int=0):
     device = 'cpu' if smoke else 'cuda'
     assert smoke or torch.cuda.is_available(), 'bench/gpu_training_aware.py needs a CUDA GPU (or --smoke on the CPU)'
-    if fig2_part: return figure2_part(out, smoke, device, tuple(map(int, fig2_part.split('/'))), fig2_seed)
+    if fig2_part: return figure2_part(out, smoke, device, tuple(map(int, fig2_part.split('/'))), fig2_seed, fig2_repeat)
     deadline, t0 = time.time() + budget_s, time.time()
     from darwinlm.models import load_model
     load_model(None)                                       # the GGUF is converted once, before the processes that read it start
     with ThreadPoolExecutor(2) as ex:                      # Figure 2 and Table 4 side by side
-        jobs = [ex.submit(figure2, out, smoke, device, fig2_parts, fig2_seed)] if 'figure2' in parts else []
-        if 'table4' in parts: jobs.append(ex.submit(table4, out, seeds, smoke, device, deadline, lanes))
+        jobs = [ex.submit(figure2, out, smoke, device, fig2_parts, fig2_seed, fig2_repeats)] if 'figure2' in parts else []
+        if 'table4' in parts: jobs.append(ex.submit(table4, out, seeds, smoke, device, deadline, lanes, first_seed))
         for j in jobs: j.result()
     print(f'all done after {time.time() - t0:.0f} s', flush=True)
 
@@ -116,13 +133,16 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--out', default=None, help='working folder (default: the package cache, gpu-training-aware)')
     ap.add_argument('--seeds', type=int, default=16, help='Table 4 seeds (the power estimate: 16)')
+    ap.add_argument('--first_seed', type=int, default=0, help='Table 4\'s first seed: a later lease goes on from the seeds already committed')
     ap.add_argument('--budget_s', type=float, default=540, help='no Table 4 run starts after this many seconds')
     ap.add_argument('--parts', default='figure2,table4')
     ap.add_argument('--fig2_parts', type=int, default=4, help='processes that share Figure 2\'s children')
     ap.add_argument('--lanes', type=int, default=6, help='Table 4 seeds run at a time')
     ap.add_argument('--fig2_seed', type=int, default=0, help='seed of Figure 2\'s parents, children and token draws (0: OUT/figure2, else OUT/figure2-seed<n>)')
+    ap.add_argument('--fig2_repeats', type=int, default=1, help='long finetunes per child in Figure 2: the run\'s, then rank_repeat\'s (1: none)')
     ap.add_argument('--fig2_part', default=None, help=argparse.SUPPRESS)   # i/k: this process scores one part of Figure 2
+    ap.add_argument('--fig2_repeat', type=int, default=0, help=argparse.SUPPRESS)   # with --fig2_part: that repeat's part
     ap.add_argument('--smoke', action='store_true', help='tiny settings on the CPU')
     a = ap.parse_args()
     main(Path(a.out) if a.out else cache_dir('gpu-training-aware' + ('-smoke' if a.smoke else '')), a.seeds, a.budget_s, a.parts, a.smoke,
-         a.fig2_parts, a.lanes, a.fig2_part, a.fig2_seed)
+         a.fig2_parts, a.lanes, a.fig2_part, a.fig2_seed, a.first_seed, a.fig2_repeats, a.fig2_repeat)

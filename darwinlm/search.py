@@ -20,8 +20,8 @@ from .fitness import topk_targets, kl_topk, target_bytes
 # %% auto #0
 __all__ = ['SEARCH_FORMAT', 'Budget', 'level_switch', 'repair', 'moved_kinds', 'mutate', 'SearchConfig', 'evolve',
            'selection_noise', 'finetune_', 'keep_block_states', 'restart_at', 'first_changed_block', 'read_history',
-           'Scorer', 'RankConfig', 'spearman', 'rank_summary', 'rank_agreement', 'latency_table', 'plot_search',
-           'plot_moves']
+           'Scorer', 'RankConfig', 'spearman', 'rank_summary', 'rank_agreement', 'rank_repeat', 'repeat_summary',
+           'latency_table', 'plot_search', 'plot_moves']
 
 # %% ../nbs/31_search.ipynb #0ab87c79
 class Budget:
@@ -637,6 +637,59 @@ def rank_agreement(model:nn.Module, # dense model
             with open(log, 'a') as f: f.write(json.dumps(r) + '\n')
     rows.sort(key=lambda r: (r['parent'], r['child']))
     return rank_summary(rows) | dict(rows=rows)
+
+# %% ../nbs/31_search.ipynb #af2aea38
+@torch.no_grad()
+def rank_repeat(model:nn.Module, # dense model
+                db:Database, # the run's database
+                pool:TokenPool, # selection pool, as given to `rank_agreement`
+                train_pool:TokenPool, # finetuning pool, as given to `rank_agreement`
+                out:str|Path, # a `rank_agreement` run folder: its config and scored children
+                k:int=1, # the repeat: the long finetune on the k-th other draw of finetuning tokens (0: the run's own draw)
+                device:str|torch.device|None=None, # where the children live and train (None: where `model` is)
+                part:tuple[int, int]=(0, 1), # (i, n): repeat only every n-th child from the i-th, so that n processes share it
+               ) -> list[dict]: # parent, child, large of every child this repeat has scored (by any part)
+    "The long finetune again, on another draw of finetuning tokens, for every child a `rank_agreement` run scored."
+    out, (i, n_parts) = Path(out), part
+    if not 0 <= i < n_parts: raise ValueError(f'part={part}: need 0 <= i < n')
+    if not (out/'config.json').exists(): raise FileNotFoundError(f'{out} is not a rank_agreement run (no config.json)')
+    rec = load_json(out/'config.json')
+    cfg = RankConfig(**{f: rec[f] for f in RankConfig.__dataclass_fields__})
+    check_database(out, db, write=False)
+    read = lambda pat: {(r['parent'], r['child']): r for f in sorted(out.glob(pat)) for l in f.read_text().splitlines(keepends=True)
+                        if l.endswith('\n') for r in [json.loads(l)]}
+    kids, n = read('offspring*.jsonl'), cfg.seq_len
+    log = out/(f'repeat{k}.jsonl' if n_parts == 1 else f'repeat{k}.part{i}of{n_parts}.jsonl')
+    if log.exists() and not (text := log.read_text()).endswith('\n') and text:     # a line cut by a crash: redone
+        log.write_text(text[:text.rfind('\n') + 1])
+    found = read(f'repeat{k}.*jsonl')                     # repeat<k>.jsonl and every part's
+    todo = [key for key in sorted(kids) if key not in found and (key[0]*cfg.offspring + key[1]) % n_parts == i]
+    if todo:
+        fit = sample(pool, cfg.tokens // n, n, seed=cfg.seed)
+        large = sample(train_pool, cfg.large // n, n, seed=cfg.seed + 2 + 1000*k)      # k = 0: `rank_agreement`'s own draw
+        targets, st = topk_targets(model, fit, cfg.topk, device=device), Stitcher(model, db, device=device)
+        for key in progress(todo, desc=f'repeat {k}'):
+            m = st.set_levels(dict(zip(db.modules, kids[key]['levels'])))
+            finetune_(m, large, lr=cfg.lr, batch_size=cfg.batch_size)
+            r = dict(parent=key[0], child=key[1], large=kl_topk(m, targets)); st.restore(); found[key] = r
+            with open(log, 'a') as f: f.write(json.dumps(r) + '\n')
+    return [found[key] for key in sorted(found)]
+
+def repeat_summary(rows:list[dict], # the run's records (`rank_agreement`'s rows)
+                   repeats:list[list[dict]], # `rank_repeat`'s records, one list per repeat
+                  ) -> dict: # per-parent and mean test-retest rho of the long-finetune ranking, Spearman-Brown, and the comparison against the averaged reference
+    "How steady the long-finetune ranking is across draws of its tokens, and the paper's comparison against the mean of all long finetunes."
+    reps = [{(r['parent'], r['child']): r['large'] for r in rep} for rep in repeats]
+    both = [r for r in rows if all((r['parent'], r['child']) in rep for rep in reps)]
+    retest = {}
+    for p in sorted({r['parent'] for r in both}):
+        rs = [r for r in both if r['parent'] == p]
+        if len(rs) >= 3: retest[p] = [spearman([r['large'] for r in rs], [rep[(p, r['child'])] for r in rs]) for rep in reps]
+    r1 = statistics.mean(x for v in retest.values() for x in v) if retest else None
+    m = len(reps) + 1
+    avg = [r | dict(large=(r['large'] + sum(rep[(r['parent'], r['child'])] for rep in reps))/m) for r in both]
+    sb = None if r1 is None or r1 < 0 else m*r1/(1 + (m - 1)*r1)          # Spearman-Brown: says nothing of a negative correlation
+    return dict(retest=retest, rho=r1, finetunes=m, rho_mean=sb, averaged=rank_summary(avg))
 
 # %% ../nbs/31_search.ipynb #78214e62
 _CALL = dict(attn=lambda sub, x, kw: sub(hidden_states=x, **kw), mlp=lambda sub, x, kw: sub(x))   # run one sublayer
