@@ -1,6 +1,6 @@
 """A GPU check of the whole method at the paper's settings, in bfloat16, in at most 8 minutes on one H200.
 
-SmolLM2-135M (the offline test bed) on the embedded corpus: the database from 64 x 2048 calibration tokens (the pool's limit),
+SmolLM2-135M (the offline test bed) on the embedded corpus: the database from 64 x 2048 calibration tokens (the pool holds 90),
 2 search generations with the paper's selection schedule (16 offspring, survivors 8 4 2 1 on 1024 2048 4096 8192
 tokens) one-shot and 2 training-aware (10K 50K 100K 200K finetuning tokens per step), 1M post-training tokens with
 distillation from the dense model, and the held-out perplexity. Prints and saves

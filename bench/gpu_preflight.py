@@ -1,10 +1,10 @@
 """Preflight of bench/gpu_training_aware.py on a device, in seconds and without SmolLM2: a tiny seeded Llama through
-each path that script takes there (a database built on the device, `rank_agreement`, `darwinlm-prune` one-shot and
-training-aware with post-training, the second reusing the first one's database, `keep_run`), so that a device error
-shows before a long run starts. Prints 'preflight passed' and the seconds each step took, or the first error.
+each path that script takes there (a database built on the device, `rank_agreement`, `rank_repeat` in two parts,
+`darwinlm-prune` one-shot and training-aware with post-training, the second reusing the first one's database,
+`keep_run`), so that a device error shows before a long run starts. Prints 'preflight passed' and the seconds each step took, or the first error.
 Never in CI. Run: python bench/gpu_preflight.py [--device cuda]
 """
-import argparse, os, subprocess, sys, tempfile, time
+import argparse, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import torch
 
@@ -12,7 +12,7 @@ def main(device:str):
     from darwinlm.models import tiny_model, tiny_tokenizer
     from darwinlm.data import make_pools, sample
     from darwinlm.database import Database, DatabaseConfig, build_database
-    from darwinlm.search import RankConfig, rank_agreement
+    from darwinlm.search import RankConfig, rank_agreement, rank_repeat, repeat_summary
     from darwinlm.prune import keep_run
     from darwinlm.core import load_json
     os.environ['DARWINLM_PROGRESS'] = '0'
@@ -30,6 +30,9 @@ def main(device:str):
                          RankConfig(parents=2, walk=2, offspring=3, tokens=64, seq_len=32, small=64, large=128))
     assert len(res['rows']) == 6, res
     lap('rank_agreement (6 children)')
+    rep = [rank_repeat(m, db, pools['select'], pools['finetune'], d/'rank', k=1, part=(i, 2)) for i in (0, 1)][-1]
+    assert len(rep) == 6 and repeat_summary(res['rows'], [rep])['finetunes'] == 2, rep
+    lap('rank_repeat (2 parts)')
     base = ['--device', device, '--schedule', 'cpu', '--level', '4', '--db_seqs', '6', '--db_seq_len', '32', '--generations', '2',
             '--offspring', '3', '--survivors', '2,1', '--tokens', '32,64', '--seq_len', '32', '--post_tokens', '256',
             '--post_seq_len', '32', '--post_batch_size', '4', '--no-post_uniform', '--gguf', 'none']
@@ -40,6 +43,7 @@ def main(device:str):
         ev = load_json(d/'kept'/arm/'eval.json')
         assert any('post-train' in k for k in ev), ev
         lap(f'darwinlm-prune {arm}')
+    shutil.rmtree(d, ignore_errors=True)
     print('preflight passed', flush=True)
 
 if __name__ == '__main__':

@@ -17,8 +17,11 @@ its run.json says commit null: write in the commit that was copied.
 Run (on a CUDA GPU): python bench/gpu_training_aware.py [--out DIR] [--seeds 16] [--first_seed 0] [--budget_s 540]
                      [--parts figure2,table4] [--fig2_parts 4] [--fig2_seed 0] [--fig2_repeats 1] [--lanes 6]
 Measured on one H200 (bench/results/gpu_training_aware.json): Figure 2 takes 3-5 minutes in 8 processes; a Table 4 seed
-5-13 minutes (estimated from one one-shot run), so a 15-minute lease may add up to about 4 seeds
-(--parts table4 --lanes 4 --seeds 4 --first_seed <next>); a run unfinished when the lease ends is lost.
+roughly 15-23 minutes in one of 8 lanes (estimated from one one-shot run and per-process rates; see the json), so the
+16 seeds need about 45-60 minutes of one H200: more than a 15-minute lease, and longer than one 10-minute device
+command (start it detached and poll). A run unfinished when the machine goes back is lost; a later lease goes on
+with --first_seed <next>. --fig2_repeats measures the run made in
+the same OUT (on a fresh machine: a new run, then its repeats).
 --smoke: tiny settings on the CPU, to check the script end to end (minutes).
 """
 import argparse, datetime, os, shlex, subprocess, sys, time
@@ -85,16 +88,21 @@ def figure2(out:Path, smoke:bool, device:str, parts:int, seed:int=0, repeats:int
     with ThreadPoolExecutor(parts) as ex:
         rcs = list(ex.map(lambda i: _logged(me + ['--fig2_part', f'{i}/{parts}'], out/'logs'/f'{run.name}-part{i}of{parts}.log'), range(parts)))
     import json
-    rows = [json.loads(l) for f in sorted(run.glob('offspring*.jsonl')) for l in f.read_text().splitlines() if l.strip()]
+    def read(pattern):                                      # whole lines only (a part killed mid-write leaves half of one), each child once
+        found = {(r['parent'], r['child']): r for f in sorted(run.glob(pattern)) for l in f.read_text().splitlines(keepends=True)
+                 if l.endswith('\n') for r in [json.loads(l)]}
+        return [found[k] for k in sorted(found)]
+    rows = read('offspring*.jsonl')
     summ = rank_summary(rows) if rows else {}
     print('figure2: parts exited', rcs, f'{len(rows)} children;', {k: v for k, v in summ.items() if k != 'parents'}, flush=True)
+    if any(rcs): return print('figure2: a part failed (see its log); no repeats', flush=True)
     for k in range(1, repeats):                             # the long finetune again on other token draws: how steady the reference is
         with ThreadPoolExecutor(parts) as ex:
             rcs = list(ex.map(lambda i: _logged(me + ['--fig2_part', f'{i}/{parts}', '--fig2_repeat', str(k)],
                                                 out/'logs'/f'{run.name}-repeat{k}-part{i}of{parts}.log'), range(parts)))
         print(f'figure2 repeat {k}: parts exited', rcs, flush=True)
     if repeats > 1:
-        reps = [[json.loads(l) for f in sorted(run.glob(f'repeat{k}.*jsonl')) for l in f.read_text().splitlines() if l.strip()] for k in range(1, repeats)]
+        reps = [read(f'repeat{k}.*jsonl') for k in range(1, repeats)]
         rs = repeat_summary(rows, reps)
         print('figure2 reference: test-retest rho', rs['rho'], f"mean of {rs['finetunes']}:", rs['rho_mean'], 'against it:',
               {k: v for k, v in rs['averaged'].items() if k != 'parents'}, flush=True)

@@ -679,12 +679,14 @@ def repeat_summary(rows:list[dict], # the run's records (`rank_agreement`'s rows
                    repeats:list[list[dict]], # `rank_repeat`'s records, one list per repeat
                   ) -> dict: # per-parent and mean test-retest rho of the long-finetune ranking, Spearman-Brown, and the comparison against the averaged reference
     "How steady the long-finetune ranking is across draws of its tokens, and the paper's comparison against the mean of all long finetunes."
+    if not repeats: raise ValueError('repeat_summary needs at least one repeat (rank_repeat with k >= 1)')
     reps = [{(r['parent'], r['child']): r['large'] for r in rep} for rep in repeats]
-    both = [r for r in rows if all((r['parent'], r['child']) in rep for rep in reps)]
+    done = lambda p: [r for r in rows if r['parent'] == p]                 # a parent counts once every repeat has all its children
+    both = [r for p in sorted({r['parent'] for r in rows}) if len(rs := done(p)) >= 3
+            and all((p, r['child']) in rep for rep in reps for r in rs) for r in rs]
     retest = {}
     for p in sorted({r['parent'] for r in both}):
-        rs = [r for r in both if r['parent'] == p]
-        if len(rs) >= 3: retest[p] = [spearman([r['large'] for r in rs], [rep[(p, r['child'])] for r in rs]) for rep in reps]
+        rs = done(p); retest[p] = [spearman([r['large'] for r in rs], [rep[(p, r['child'])] for r in rs]) for rep in reps]
     r1 = statistics.mean(x for v in retest.values() for x in v) if retest else None
     m = len(reps) + 1
     avg = [r | dict(large=(r['large'] + sum(rep[(r['parent'], r['child'])] for rep in reps))/m) for r in both]
