@@ -78,29 +78,24 @@ def figure2_part(out:Path, smoke:bool, device:str, part:tuple[int, int], seed:in
 
 def figure2(out:Path, smoke:bool, device:str, parts:int, seed:int=0, repeats:int=1):
     "Figure 2: the database once here, then `parts` processes share the children (then each repeat of the long finetune); the summary."
-    from darwinlm.search import rank_summary, repeat_summary
+    from darwinlm.search import rank_summary, repeat_summary, read_records
     _figure2_setup(out, smoke, device)                       # builds out/db once, so that the parts only load it
     run = _fig2_run(out, seed); run.mkdir(parents=True, exist_ok=True)
     if not (run/'run.json').exists():
         save_json(provenance(['python', 'bench/gpu_training_aware.py', *sys.argv[1:]])
                   | dict(started=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'), device=device), run/'run.json')
     me = [sys.executable, __file__, '--out', str(out), '--fig2_seed', str(seed), *(['--smoke'] if smoke else [])]
-    with ThreadPoolExecutor(parts) as ex:
-        rcs = list(ex.map(lambda i: _logged(me + ['--fig2_part', f'{i}/{parts}'], out/'logs'/f'{run.name}-part{i}of{parts}.log'), range(parts)))
-    import json
-    def read(pattern):                                      # whole lines only (a part killed mid-write leaves half of one), each child once
-        found = {(r['parent'], r['child']): r for f in sorted(run.glob(pattern)) for l in f.read_text().splitlines(keepends=True)
-                 if l.endswith('\n') for r in [json.loads(l)]}
-        return [found[k] for k in sorted(found)]
+    def in_parts(extra:list, name:str) -> list:             # `parts` processes, each its share of the children; their exit codes
+        with ThreadPoolExecutor(parts) as ex:
+            return list(ex.map(lambda i: _logged(me + ['--fig2_part', f'{i}/{parts}', *extra], out/'logs'/f'{name}-part{i}of{parts}.log'), range(parts)))
+    def read(pattern): return [r for _, r in sorted(read_records(run, pattern).items())]
+    rcs = in_parts([], run.name)
     rows = read('offspring*.jsonl')
     summ = rank_summary(rows) if rows else {}
     print('figure2: parts exited', rcs, f'{len(rows)} children;', {k: v for k, v in summ.items() if k != 'parents'}, flush=True)
     if any(rcs): return print('figure2: a part failed (see its log); no repeats', flush=True)
     for k in range(1, repeats):                             # the long finetune again on other token draws: how steady the reference is
-        with ThreadPoolExecutor(parts) as ex:
-            rcs = list(ex.map(lambda i: _logged(me + ['--fig2_part', f'{i}/{parts}', '--fig2_repeat', str(k)],
-                                                out/'logs'/f'{run.name}-repeat{k}-part{i}of{parts}.log'), range(parts)))
-        print(f'figure2 repeat {k}: parts exited', rcs, flush=True)
+        print(f'figure2 repeat {k}: parts exited', in_parts(['--fig2_repeat', str(k)], f'{run.name}-repeat{k}'), flush=True)
     if repeats > 1:
         reps = [read(f'repeat{k}.*jsonl') for k in range(1, repeats)]
         rs = repeat_summary(rows, reps)

@@ -20,8 +20,8 @@ from .fitness import topk_targets, kl_topk, target_bytes
 # %% auto #0
 __all__ = ['SEARCH_FORMAT', 'Budget', 'level_switch', 'repair', 'moved_kinds', 'mutate', 'SearchConfig', 'evolve',
            'selection_noise', 'finetune_', 'keep_block_states', 'restart_at', 'first_changed_block', 'read_history',
-           'Scorer', 'RankConfig', 'spearman', 'rank_summary', 'rank_agreement', 'rank_repeat', 'repeat_summary',
-           'latency_table', 'plot_search', 'plot_moves']
+           'Scorer', 'RankConfig', 'spearman', 'rank_summary', 'read_records', 'rank_agreement', 'rank_repeat',
+           'repeat_summary', 'latency_table', 'plot_search', 'plot_moves']
 
 # %% ../nbs/31_search.ipynb #0ab87c79
 class Budget:
@@ -588,6 +588,21 @@ def rank_summary(rows:list[dict], # `offspring.jsonl` records: parent, one_shot,
     return out
 
 # %% ../nbs/31_search.ipynb #bb861501
+def read_records(folder:str|Path, # a `rank_agreement` run folder
+                 pattern:str, # its files, e.g. 'offspring*.jsonl' (every part's) or 'repeat1.*jsonl'
+                ) -> dict: # (parent, child) -> record, from whole lines only: another process's unfinished line is not read
+    "The child records of a `rank_agreement` run (or of one `rank_repeat`), each child once."
+    return {(r['parent'], r['child']): r for f in sorted(Path(folder).glob(pattern)) for l in f.read_text().splitlines(keepends=True)
+            if l.endswith('\n') for r in [json.loads(l)]}
+
+def _trim_cut_line(log:Path):
+    "Drop the line a crash cut short at the end of this process's own records: that child is redone."
+    if log.exists() and (text := log.read_text()) and not text.endswith('\n'): log.write_text(text[:text.rfind('\n') + 1])
+
+def _long_draw(train_pool:TokenPool, cfg:RankConfig, k:int=0) -> torch.Tensor:
+    "The long finetune's tokens: the run's own draw (k = 0), or the k-th other one (`rank_repeat`)."
+    return sample(train_pool, cfg.large // cfg.seq_len, cfg.seq_len, seed=cfg.seed + 2 + 1000*k)
+
 @torch.no_grad()
 def rank_agreement(model:nn.Module, # dense model
                    db:Database, # its database
@@ -614,14 +629,9 @@ def rank_agreement(model:nn.Module, # dense model
         seen = {tuple(p)}; kids.append([mutate(p, kinds, db.levels, budget, rng, seen) for _ in range(cfg.offspring)])
     n = cfg.seq_len
     fit = sample(pool, cfg.tokens // n, n, seed=cfg.seed)
-    small, large = (sample(train_pool, t // n, n, seed=cfg.seed + i) for i, t in ((1, cfg.small), (2, cfg.large)))
+    small, large = sample(train_pool, cfg.small // n, n, seed=cfg.seed + 1), _long_draw(train_pool, cfg)
     log = out/('offspring.jsonl' if k == 1 else f'offspring.part{i}of{k}.jsonl')   # this part's records
-    if log.exists() and not (text := log.read_text()).endswith('\n') and text:     # a line cut by a crash: redone
-        log.write_text(text[:text.rfind('\n') + 1])
-    found = {}
-    for f in sorted(out.glob('offspring*.jsonl')):         # every part's records; another part's unfinished line is not read
-        for l in f.read_text().splitlines(keepends=True):
-            if l.endswith('\n'): r = json.loads(l); found[(r['parent'], r['child'])] = r
+    _trim_cut_line(log); found = read_records(out, 'offspring*.jsonl')   # every part's records
     rows = [found[key] for key in sorted(found)]
     todo = [(p, j) for p in range(cfg.parents) for j in range(cfg.offspring)
             if (p, j) not in found and (p*cfg.offspring + j) % k == i]
@@ -656,17 +666,13 @@ def rank_repeat(model:nn.Module, # dense model
     rec = load_json(out/'config.json')
     cfg = RankConfig(**{f: rec[f] for f in RankConfig.__dataclass_fields__})
     check_database(out, db, write=False)
-    read = lambda pat: {(r['parent'], r['child']): r for f in sorted(out.glob(pat)) for l in f.read_text().splitlines(keepends=True)
-                        if l.endswith('\n') for r in [json.loads(l)]}
-    kids, n = read('offspring*.jsonl'), cfg.seq_len
+    kids, n = read_records(out, 'offspring*.jsonl'), cfg.seq_len
     log = out/(f'repeat{k}.jsonl' if n_parts == 1 else f'repeat{k}.part{i}of{n_parts}.jsonl')
-    if log.exists() and not (text := log.read_text()).endswith('\n') and text:     # a line cut by a crash: redone
-        log.write_text(text[:text.rfind('\n') + 1])
-    found = read(f'repeat{k}.*jsonl')                     # repeat<k>.jsonl and every part's
+    _trim_cut_line(log); found = read_records(out, f'repeat{k}.*jsonl')   # repeat<k>.jsonl and every part's
     todo = [key for key in sorted(kids) if key not in found and (key[0]*cfg.offspring + key[1]) % n_parts == i]
     if todo:
         fit = sample(pool, cfg.tokens // n, n, seed=cfg.seed)
-        large = sample(train_pool, cfg.large // n, n, seed=cfg.seed + 2 + 1000*k)      # k = 0: `rank_agreement`'s own draw
+        large = _long_draw(train_pool, cfg, k)                                   # k = 0: `rank_agreement`'s own draw
         targets, st = topk_targets(model, fit, cfg.topk, device=device), Stitcher(model, db, device=device)
         for key in progress(todo, desc=f'repeat {k}'):
             m = st.set_levels(dict(zip(db.modules, kids[key]['levels'])))
