@@ -16,9 +16,9 @@ nbs/results/table4/ to commit them (the tutorials read them there); where the ru
 its run.json says commit null: write in the commit that was copied.
 Run (on a CUDA GPU): python bench/gpu_training_aware.py [--out DIR] [--seeds 16] [--first_seed 0] [--budget_s 540]
                      [--parts figure2,table4] [--fig2_parts 4] [--fig2_seed 0] [--fig2_repeats 1] [--lanes 6]
-Measured on one H200 (bench/results/gpu_training_aware.json): Figure 2 takes 3-5 minutes in 8 processes; a Table 4 seed
-roughly 15-23 minutes in one of 8 lanes (estimated from one one-shot run and per-process rates; see the json), so the
-16 seeds need about 45-60 minutes of one H200: more than a 15-minute lease, and longer than one 10-minute device
+Measured on one H200 (bench/results/gpu_training_aware.json): Figure 2 takes 2-5 minutes in 8 processes and each
+--fig2_repeats repeat about 2 more; a Table 4 seed about 19-26 minutes in one of 8 lanes (a probe of 8 runs sharing
+the GPU: training-aware generations of 23-40 s), so the 16 seeds need about 40-55 minutes of one H200: more than a 15-minute lease, and longer than one 10-minute device
 command (start it detached and poll). A run unfinished when the machine goes back is lost; a later lease goes on
 with --first_seed <next>. --fig2_repeats measures the run made in
 the same OUT (on a fresh machine: a new run, then its repeats).
