@@ -16,15 +16,19 @@ nbs/results/table4/ to commit them (the tutorials read them there); where the ru
 its run.json says commit null: write in the commit that was copied.
 Run (on a CUDA GPU): python bench/gpu_training_aware.py [--out DIR] [--seeds 16] [--first_seed 0] [--budget_s 540]
                      [--parts figure2,table4] [--fig2_parts 4] [--fig2_seed 0] [--fig2_repeats 1] [--lanes 6]
+                     [--stop_s S] [--partial DIR] [--results DIR]
 Measured on one H200 (bench/results/gpu_training_aware.json): Figure 2 takes 2-5 minutes in 8 processes and each
 --fig2_repeats repeat about 2 more; a Table 4 seed about 19-26 minutes in one of 8 lanes (a probe of 8 runs sharing
-the GPU: training-aware generations of 23-40 s), so the 16 seeds need about 40-55 minutes of one H200: more than a 15-minute lease, and longer than one 10-minute device
-command (start it detached and poll). A run unfinished when the machine goes back is lost; a later lease goes on
-with --first_seed <next>. --fig2_repeats measures the run made in
+the GPU: training-aware generations of 23-40 s), so the 16 seeds need about 40-55 minutes of one H200: more than a
+15-minute lease, and longer than one 10-minute device command (start it detached and poll). So Table 4 goes lease by lease: with --stop_s, runs still going then are stopped
+and every unfinished run's small records (config, the search's state and history; no weights) go to --partial
+(bench/results/table4_partial, committed with the lease's results); the next call, on any machine, restores them and
+each run goes on from its last generation (its database built again, exactly: the H200 run is deterministic), while
+runs already committed in nbs/results/table4 are skipped. --fig2_repeats measures the run made in
 the same OUT (on a fresh machine: a new run, then its repeats).
 --smoke: tiny settings on the CPU, to check the script end to end (minutes).
 """
-import argparse, datetime, os, shlex, subprocess, sys, time
+import argparse, datetime, os, shlex, shutil, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
@@ -36,7 +40,7 @@ TABLE4 = ['--level', '5', '--db_seqs', '64', '--db_seq_len', '2048',   # the emb
           '--tokens', '1024,4096', '--seq_len', '512', '--post_tokens', '1000000', '--post_seq_len', '512', '--post_batch_size', '32',
           '--post_lr', '1e-4', '--no-post_uniform', '--gguf', 'none']
 ARMS = dict(os='0', ta='10000,50000')
-SMOKE4 = ['--level', '5', '--db_seqs', '4', '--db_seq_len', '64', '--generations', '1', '--offspring', '2', '--survivors', '1',
+SMOKE4 = ['--level', '5', '--db_seqs', '4', '--db_seq_len', '64', '--generations', '3', '--offspring', '2', '--survivors', '1',
           '--tokens', '64', '--seq_len', '64', '--post_tokens', '512', '--post_seq_len', '64', '--post_batch_size', '4',
           '--no-post_uniform', '--gguf', 'none']
 SMOKE_ARMS = dict(os='0', ta='128')
@@ -45,10 +49,40 @@ def _env():
     "One CPU thread per process: many processes share the GPU and the machine's cores."
     return os.environ | dict(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', DARWINLM_PROGRESS='0', PYTHONUNBUFFERED='1')
 
-def _logged(cmd:list, log:Path) -> int:
-    "Run `cmd` with its output in `log` (appended); its exit status."
+def _logged(cmd:list, log:Path, stop:float|None=None) -> int|None:
+    "Run `cmd` with its output in `log` (appended); its exit status, or None when it was stopped at time `stop`."
     log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, 'a') as f: return subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=_env()).returncode
+    with open(log, 'a') as f:
+        try: return subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=_env(), timeout=None if stop is None else max(1, stop - time.time())).returncode
+        except subprocess.TimeoutExpired: return None
+
+REDONE = ('db', 'pruned', 'train', 'trained', 'uniform-train', 'uniform-trained')   # weights: rebuilt on resume (the database exactly: the H200 run is deterministic)
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+def keep_partial4(runs:Path, kept:Path, partial:Path):
+    "Copy every unfinished run's small records (config, run.json, the search's state and history) to `partial`, machine folders portable; drop finished ones."
+    from darwinlm.core import portable
+    for run in sorted(runs.glob('*-s*')):
+        shutil.rmtree(partial/run.name, ignore_errors=True)
+        if (kept/run.name/'eval.json').exists(): continue
+        for f in sorted(run.rglob('*')):
+            rel = f.relative_to(run)
+            if f.is_file() and rel.parts[0] not in REDONE and f.suffix in ('.json', '.jsonl'):
+                (partial/run.name/rel).parent.mkdir(parents=True, exist_ok=True); (partial/run.name/rel).write_text(portable(f.read_text()))
+    for d in partial.glob('*-s*'):
+        if (kept/d.name/'eval.json').exists(): shutil.rmtree(d)
+
+def restore_partial4(partial:Path, runs:Path) -> list[str]:
+    "Put `partial`'s run records back into `runs` (the cache folder written out again) where that run has no folder yet; the runs restored."
+    done = []
+    for d in sorted(partial.glob('*-s*')):
+        if (runs/d.name).exists(): continue
+        for f in sorted(d.rglob('*')):
+            if f.is_file():
+                dst = runs/d.name/f.relative_to(d); dst.parent.mkdir(parents=True, exist_ok=True)
+                dst.write_text(f.read_text().replace('$DARWINLM_CACHE', str(cache_dir())))
+        done.append(d.name)
+    return done
 
 def _figure2_setup(out:Path, smoke:bool, device:str, seed:int=0):
     "SmolLM2, its pools and its database (built once, in out/db), and the experiment's config."
@@ -102,24 +136,33 @@ def figure2(out:Path, smoke:bool, device:str, parts:int, seed:int=0, repeats:int
         print('figure2 reference: test-retest rho', rs['rho'], f"mean of {rs['finetunes']}:", rs['rho_mean'], 'against it:',
               {k: v for k, v in rs['averaged'].items() if k != 'parents'}, flush=True)
 
-def table4(out:Path, seeds:int, smoke:bool, device:str, deadline:float, lanes:int, first:int=0):
-    "Table 4: `lanes` seeds at a time, each its one-shot run and then its training-aware run (which reuses the one-shot database)."
+def table4(out:Path, seeds:int, smoke:bool, device:str, deadline:float, lanes:int, first:int=0, stop:float|None=None,
+           results:Path|None=None, partial:Path|None=None):
+    """Table 4: `lanes` seeds at a time, each its one-shot run and then its training-aware run (which reuses the one-shot database).
+    A run kept in `results` (the committed ones) is skipped; runs still going at time `stop` are stopped and, with every unfinished run,
+    their records go to `partial`, from which the next call (on any machine) restores them and goes on from the last generation."""
     from darwinlm.prune import keep_run
     args, arms = (SMOKE4, SMOKE_ARMS) if smoke else (TABLE4, ARMS)
+    if partial is not None and (back := restore_partial4(partial, out/'runs')): print('restored from', partial, back, flush=True)
     def seed(s):
         for arm, tt in arms.items():
             run, kept = out/'runs'/f'{arm}-s{s}', out/'table4'/f'{arm}-s{s}'
-            if (kept/'eval.json').exists(): continue
+            if (kept/'eval.json').exists() or (results is not None and (results/kept.name/'eval.json').exists()): continue
             if time.time() > deadline: print(f'budget spent: {arm}-s{s} not started', flush=True); return
             db = ['--db', str(out/'runs'/f'os-s{s}'/'db')] if arm != 'os' else []
             cmd = ['darwinlm-prune', str(run), '--seed', str(s), '--train_tokens', tt, '--device', device, *args, *db]
             print(portable(shlex.join(cmd)), flush=True)
-            if rc := _logged(cmd, out/'logs'/f'table4-{arm}-s{s}.log'): print(f'{arm}-s{s} failed ({rc}): see logs', flush=True); return
+            rc = _logged(cmd, out/'logs'/f'table4-{arm}-s{s}.log', stop)
+            if rc is None: print(f'{arm}-s{s} stopped (--stop_s): it goes on from its records', flush=True); return
+            if rc: print(f'{arm}-s{s} failed ({rc}): see logs', flush=True); return
             keep_run(run, kept); print(f'{arm}-s{s} kept', flush=True)
     with ThreadPoolExecutor(lanes) as ex: list(ex.map(seed, range(first, first + seeds)))
+    if partial is not None:
+        keep_partial4(out/'runs', out/'table4', partial)
+        print(f'unfinished runs kept in {portable(str(partial))}:', sorted(d.name for d in partial.glob('*-s*')), flush=True)
 
 def main(out:Path, seeds:int, budget_s:float, parts:str, smoke:bool, fig2_parts:int, lanes:int, fig2_part:str|None, fig2_seed:int=0,
-         first_seed:int=0, fig2_repeats:int=1, fig2_repeat:int=0):
+         first_seed:int=0, fig2_repeats:int=1, fig2_repeat:int=0, stop_s:float|None=None, results:Path|None=None, partial:Path|None=None):
     device = 'cpu' if smoke else 'cuda'
     assert smoke or torch.cuda.is_available(), 'bench/gpu_training_aware.py needs a CUDA GPU (or --smoke on the CPU)'
     if fig2_part: return figure2_part(out, smoke, device, tuple(map(int, fig2_part.split('/'))), fig2_seed, fig2_repeat)
@@ -128,7 +171,8 @@ def main(out:Path, seeds:int, budget_s:float, parts:str, smoke:bool, fig2_parts:
     load_model(None)                                       # the GGUF is converted once, before the processes that read it start
     with ThreadPoolExecutor(2) as ex:                      # Figure 2 and Table 4 side by side
         jobs = [ex.submit(figure2, out, smoke, device, fig2_parts, fig2_seed, fig2_repeats)] if 'figure2' in parts else []
-        if 'table4' in parts: jobs.append(ex.submit(table4, out, seeds, smoke, device, deadline, lanes, first_seed))
+        if 'table4' in parts: jobs.append(ex.submit(table4, out, seeds, smoke, device, deadline, lanes, first_seed,
+                                                     None if stop_s is None else t0 + stop_s, results, partial))
         for j in jobs: j.result()
     print(f'all done after {time.time() - t0:.0f} s', flush=True)
 
@@ -145,7 +189,13 @@ if __name__ == '__main__':
     ap.add_argument('--fig2_repeats', type=int, default=1, help='long finetunes per child in Figure 2: the run\'s, then rank_repeat\'s (1: none)')
     ap.add_argument('--fig2_part', default=None, help=argparse.SUPPRESS)   # i/k: this process scores one part of Figure 2
     ap.add_argument('--fig2_repeat', type=int, default=0, help=argparse.SUPPRESS)   # with --fig2_part: that repeat's part
+    ap.add_argument('--stop_s', type=float, default=None, help='Table 4 runs still going after this many seconds are stopped and kept in --partial')
+    ap.add_argument('--results', default=None, help='committed Table 4 runs, skipped (default: nbs/results/table4; with --smoke: none)')
+    ap.add_argument('--partial', default=None, help='unfinished Table 4 runs: restored from here, kept here (default: bench/results/table4_partial; with --smoke: OUT/partial)')
     ap.add_argument('--smoke', action='store_true', help='tiny settings on the CPU')
     a = ap.parse_args()
-    main(Path(a.out) if a.out else cache_dir('gpu-training-aware' + ('-smoke' if a.smoke else '')), a.seeds, a.budget_s, a.parts, a.smoke,
-         a.fig2_parts, a.lanes, a.fig2_part, a.fig2_seed, a.first_seed, a.fig2_repeats, a.fig2_repeat)
+    out = Path(a.out) if a.out else cache_dir('gpu-training-aware' + ('-smoke' if a.smoke else ''))
+    results = Path(a.results) if a.results else None if a.smoke else CHECKOUT/'nbs'/'results'/'table4'
+    partial = Path(a.partial) if a.partial else out/'partial' if a.smoke else CHECKOUT/'bench'/'results'/'table4_partial'
+    main(out, a.seeds, a.budget_s, a.parts, a.smoke, a.fig2_parts, a.lanes, a.fig2_part, a.fig2_seed, a.first_seed, a.fig2_repeats,
+         a.fig2_repeat, a.stop_s, results, partial)
