@@ -28,7 +28,7 @@ runs already committed in nbs/results/table4 are skipped. --fig2_repeats measure
 the same OUT (on a fresh machine: a new run, then its repeats).
 --smoke: tiny settings on the CPU, to check the script end to end (minutes).
 """
-import argparse, datetime, os, shlex, shutil, subprocess, sys, time
+import argparse, datetime, json, os, shlex, shutil, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
@@ -59,21 +59,35 @@ def _logged(cmd:list, log:Path, stop:float|None=None) -> int|None:
 REDONE = ('db', 'pruned', 'train', 'trained', 'uniform-train', 'uniform-trained')   # weights: rebuilt on resume (the database exactly: the H200 run is deterministic)
 CHECKOUT = Path(__file__).resolve().parents[1]
 
-def keep_partial4(runs:Path, kept:Path, partial:Path):
-    "Copy every unfinished run's small records (config, run.json, the search's state and history) to `partial`, machine folders portable; drop finished ones."
-    from darwinlm.core import portable
+def _run_db(run:Path) -> Path:
+    "The database folder a darwinlm-prune run uses: its own, or the one its --db names."
+    db = json.loads((run/'config.json').read_text()).get('db') if (run/'config.json').exists() else None
+    return Path(db) if db else run/'db'
+
+def _errors(manifest:Path):
+    "A database's per-module, per-level OBS errors: numbers that a database built differently would not repeat."
+    return json.loads(manifest.read_text())['errors'] if manifest.exists() else None
+
+def keep_partial4(runs:Path, done:list[Path], partial:Path):
+    """Copy every unfinished run's small records (config, run.json, the search's state and history, its database's manifest as
+    db_manifest.json) to `partial`, machine folders portable; drop the runs finished in any of `done` (kept or committed)."""
+    finished = lambda name: any((d/name/'eval.json').exists() for d in done)
     for run in sorted(runs.glob('*-s*')):
+        if finished(run.name): continue
+        first = partial/run.name/'db_manifest.json'                      # the database its search began on: kept from the first lease
+        first = first.read_text() if first.exists() else (m.read_text() if (m := _run_db(run)/'manifest.json').exists() else None)
         shutil.rmtree(partial/run.name, ignore_errors=True)
-        if (kept/run.name/'eval.json').exists(): continue
         for f in sorted(run.rglob('*')):
             rel = f.relative_to(run)
             if f.is_file() and rel.parts[0] not in REDONE and f.suffix in ('.json', '.jsonl'):
                 (partial/run.name/rel).parent.mkdir(parents=True, exist_ok=True); (partial/run.name/rel).write_text(portable(f.read_text()))
+        if first is not None: (partial/run.name).mkdir(parents=True, exist_ok=True); (partial/run.name/'db_manifest.json').write_text(portable(first))
     for d in partial.glob('*-s*'):
-        if (kept/d.name/'eval.json').exists(): shutil.rmtree(d)
+        if finished(d.name): shutil.rmtree(d)
 
 def restore_partial4(partial:Path, runs:Path) -> list[str]:
-    "Put `partial`'s run records back into `runs` (the cache folder written out again) where that run has no folder yet; the runs restored."
+    """Put `partial`'s run records back into `runs` (the cache folder written out again) where that run has no folder yet; the runs restored.
+    Only the cache folder is written back: keep --out in the package cache (the default) for a run to resume on another machine."""
     done = []
     for d in sorted(partial.glob('*-s*')):
         if (runs/d.name).exists(): continue
@@ -148,18 +162,26 @@ def table4(out:Path, seeds:int, smoke:bool, device:str, deadline:float, lanes:in
         for arm, tt in arms.items():
             run, kept = out/'runs'/f'{arm}-s{s}', out/'table4'/f'{arm}-s{s}'
             if (kept/'eval.json').exists() or (results is not None and (results/kept.name/'eval.json').exists()): continue
-            if time.time() > deadline: print(f'budget spent: {arm}-s{s} not started', flush=True); return
+            if time.time() > min(deadline, stop or deadline): print(f'budget spent: {arm}-s{s} not started', flush=True); return
             db = ['--db', str(out/'runs'/f'os-s{s}'/'db')] if arm != 'os' else []
             cmd = ['darwinlm-prune', str(run), '--seed', str(s), '--train_tokens', tt, '--device', device, *args, *db]
             print(portable(shlex.join(cmd)), flush=True)
             rc = _logged(cmd, out/'logs'/f'table4-{arm}-s{s}.log', stop)
             if rc is None: print(f'{arm}-s{s} stopped (--stop_s): it goes on from its records', flush=True); return
             if rc: print(f'{arm}-s{s} failed ({rc}): see logs', flush=True); return
+            was = _errors(partial/run.name/'db_manifest.json') if partial is not None else None
+            if was is not None and was != _errors(_run_db(run)/'manifest.json'):   # resumed on a database built differently: not evidence
+                print(f'{arm}-s{s} NOT kept: its database, built again, differs from the one its search began on (see {partial/run.name})', flush=True); return
             keep_run(run, kept); print(f'{arm}-s{s} kept', flush=True)
-    with ThreadPoolExecutor(lanes) as ex: list(ex.map(seed, range(first, first + seeds)))
-    if partial is not None:
-        keep_partial4(out/'runs', out/'table4', partial)
-        print(f'unfinished runs kept in {portable(str(partial))}:', sorted(d.name for d in partial.glob('*-s*')), flush=True)
+    def lane(s):                                            # one seed's failure stops that lane only, and loses no records
+        try: seed(s)
+        except Exception as e: print(f'seed {s}: {type(e).__name__}: {e}', flush=True)
+    try:
+        with ThreadPoolExecutor(lanes) as ex: list(ex.map(lane, range(first, first + seeds)))
+    finally:
+        if partial is not None:
+            keep_partial4(out/'runs', [out/'table4'] + ([results] if results is not None else []), partial)
+            print(f'unfinished runs kept in {portable(str(partial))}:', sorted(d.name for d in partial.glob('*-s*')), flush=True)
 
 def main(out:Path, seeds:int, budget_s:float, parts:str, smoke:bool, fig2_parts:int, lanes:int, fig2_part:str|None, fig2_seed:int=0,
          first_seed:int=0, fig2_repeats:int=1, fig2_repeat:int=0, stop_s:float|None=None, results:Path|None=None, partial:Path|None=None):
