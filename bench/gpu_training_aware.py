@@ -20,12 +20,14 @@ Run (on a CUDA GPU): python bench/gpu_training_aware.py [--out DIR] [--seeds 16]
 Measured on one H200 (bench/results/gpu_training_aware.json): Figure 2 takes 2-5 minutes in 8 processes and each
 --fig2_repeats repeat about 2 more; a Table 4 seed about 19-26 minutes in one of 8 lanes (a probe of 8 runs sharing
 the GPU: training-aware generations of 23-40 s), so the 16 seeds need about 40-55 minutes of one H200: more than a
-15-minute lease, and longer than one 10-minute device command (start it detached and poll). So Table 4 goes lease by lease: with --stop_s, runs still going then are stopped
-and every unfinished run's small records (config, the search's state and history; no weights) go to --partial
-(bench/results/table4_partial, committed with the lease's results); the next call, on any machine, restores them and
-each run goes on from its last generation (its database built again, exactly: the H200 run is deterministic), while
-runs already committed in nbs/results/table4 are skipped. --fig2_repeats measures the run made in
-the same OUT (on a fresh machine: a new run, then its repeats).
+15-minute lease, and longer than one 10-minute device command (start it detached and poll).
+So Table 4 goes lease by lease: with --stop_s, runs still going then are stopped, and every unfinished run's small
+records (config, the search's state and history, its database's manifest; no weights) go to --partial
+(bench/results/table4_partial, committed with the lease's results; on a device that returns only $OUT, copy it and
+OUT/table4 there). The next call, on any machine, restores them and each run goes on from its last generation, its
+database built again (a run whose rebuilt database differs from the one its search began on is not kept); runs
+already committed in nbs/results/table4 are skipped. Keep --out at its default (the package cache) for that.
+--fig2_repeats measures the run made in the same OUT (on a fresh machine: a new run, then its repeats).
 --smoke: tiny settings on the CPU, to check the script end to end (minutes).
 """
 import argparse, datetime, json, os, shlex, shutil, subprocess, sys, time
