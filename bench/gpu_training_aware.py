@@ -22,15 +22,16 @@ Measured on one H200 (bench/results/gpu_training_aware.json): Figure 2 takes 2-5
 the GPU: training-aware generations of 23-40 s), so the 16 seeds need about 40-55 minutes of one H200: more than a
 15-minute lease, and longer than one 10-minute device command (start it detached and poll).
 So Table 4 goes lease by lease: with --stop_s, runs still going then are stopped, and every unfinished run's small
-records (config, the search's state and history, its database's manifest; no weights) go to --partial
-(bench/results/table4_partial, committed with the lease's results; on a device that returns only $OUT, copy it and
-OUT/table4 there). The next call, on any machine, restores them and each run goes on from its last generation, its
-database built again (a run whose rebuilt database differs from the one its search began on is not kept); runs
-already committed in nbs/results/table4 are skipped. Keep --out at its default (the package cache) for that.
+records (config, run.json, the search's state and history with its database's identity and numbers; no weights) go to --partial
+(bench/results/table4_partial, written by darwinlm.prune.carry_run, committed with the lease's results; on a device
+that returns only $OUT, copy it and OUT/table4 there). The next call, on any machine, restores them (restore_run) and
+each run goes on from its last generation, its database built again (a run whose rebuilt database has other numbers
+than the one its search began on refuses to go on: run the leases on one kind of GPU); runs already committed in
+nbs/results/table4 are skipped. Keep --out at its default (the package cache) for that.
 --fig2_repeats measures the run made in the same OUT (on a fresh machine: a new run, then its repeats).
 --smoke: tiny settings on the CPU, to check the script end to end (minutes).
 """
-import argparse, datetime, json, os, shlex, shutil, subprocess, sys, time
+import argparse, datetime, os, shlex, shutil, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
@@ -58,47 +59,24 @@ def _logged(cmd:list, log:Path, stop:float|None=None) -> int|None:
         try: return subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=_env(), timeout=None if stop is None else max(1, stop - time.time())).returncode
         except subprocess.TimeoutExpired: return None
 
-REDONE = ('db', 'pruned', 'train', 'trained', 'uniform-train', 'uniform-trained')   # weights: rebuilt on resume (the database exactly: the H200 run is deterministic)
 CHECKOUT = Path(__file__).resolve().parents[1]
 
-def _run_db(run:Path) -> Path:
-    "The database folder a darwinlm-prune run uses: its own, or the one its --db names."
-    db = json.loads((run/'config.json').read_text()).get('db') if (run/'config.json').exists() else None
-    return Path(db) if db else run/'db'
-
-def _errors(manifest:Path):
-    "A database's per-module, per-level OBS errors: numbers that a database built differently would not repeat."
-    return json.loads(manifest.read_text())['errors'] if manifest.exists() else None
-
 def keep_partial4(runs:Path, done:list[Path], partial:Path):
-    """Copy every unfinished run's small records (config, run.json, the search's state and history, its database's manifest as
-    db_manifest.json) to `partial`, machine folders portable; drop the runs finished in any of `done` (kept or committed)."""
+    """`darwinlm.prune.carry_run` every unfinished run into `partial` (config, run.json, the search's records; no weights);
+    drop the runs finished in any of `done` (kept or committed)."""
+    from darwinlm.prune import carry_run
     finished = lambda name: any((d/name/'eval.json').exists() for d in done)
     for run in sorted(runs.glob('*-s*')):
-        if finished(run.name): continue
-        first = partial/run.name/'db_manifest.json'                      # the database its search began on: kept from the first lease
-        first = first.read_text() if first.exists() else (m.read_text() if (m := _run_db(run)/'manifest.json').exists() else None)
-        shutil.rmtree(partial/run.name, ignore_errors=True)
-        for f in sorted(run.rglob('*')):
-            rel = f.relative_to(run)
-            if f.is_file() and rel.parts[0] not in REDONE and f.suffix in ('.json', '.jsonl'):
-                (partial/run.name/rel).parent.mkdir(parents=True, exist_ok=True); (partial/run.name/rel).write_text(portable(f.read_text()))
-        if first is not None: (partial/run.name).mkdir(parents=True, exist_ok=True); (partial/run.name/'db_manifest.json').write_text(portable(first))
+        if not finished(run.name) and (run/'config.json').exists(): carry_run(run, partial/run.name)
     for d in partial.glob('*-s*'):
         if finished(d.name): shutil.rmtree(d)
 
 def restore_partial4(partial:Path, runs:Path) -> list[str]:
-    """Put `partial`'s run records back into `runs` (the cache folder written out again) where that run has no folder yet; the runs restored.
-    Only the cache folder is written back: keep --out in the package cache (the default) for a run to resume on another machine."""
-    done = []
-    for d in sorted(partial.glob('*-s*')):
-        if (runs/d.name).exists(): continue
-        for f in sorted(d.rglob('*')):
-            if f.is_file():
-                dst = runs/d.name/f.relative_to(d); dst.parent.mkdir(parents=True, exist_ok=True)
-                dst.write_text(f.read_text().replace('$DARWINLM_CACHE', str(cache_dir())))
-        done.append(d.name)
-    return done
+    """`darwinlm.prune.restore_run` every run of `partial` that has no folder in `runs` yet; the runs restored. Only the cache folder
+    is written back as this machine's: keep --out in the package cache (the default) for a run to resume on another machine.
+    A run whose database, built again, has other numbers than the one its search began on refuses to go on (see its log)."""
+    from darwinlm.prune import restore_run
+    return [restore_run(d, runs/d.name).name for d in sorted(partial.glob('*-s*')) if not (runs/d.name).exists()]
 
 def _figure2_setup(out:Path, smoke:bool, device:str, seed:int=0):
     "SmolLM2, its pools and its database (built once, in out/db), and the experiment's config."
@@ -170,10 +148,7 @@ def table4(out:Path, seeds:int, smoke:bool, device:str, deadline:float, lanes:in
             print(portable(shlex.join(cmd)), flush=True)
             rc = _logged(cmd, out/'logs'/f'table4-{arm}-s{s}.log', stop)
             if rc is None: print(f'{arm}-s{s} stopped (--stop_s): it goes on from its records', flush=True); return
-            if rc: print(f'{arm}-s{s} failed ({rc}): see logs', flush=True); return
-            was = _errors(partial/run.name/'db_manifest.json') if partial is not None else None
-            if was is not None and was != _errors(_run_db(run)/'manifest.json'):   # resumed on a database built differently: not evidence
-                print(f'{arm}-s{s} NOT kept: its database, built again, differs from the one its search began on (see {partial/run.name})', flush=True); return
+            if rc: print(f'{arm}-s{s} failed ({rc}): see logs (a database built again to other numbers is refused there)', flush=True); return
             keep_run(run, kept); print(f'{arm}-s{s} kept', flush=True)
     def lane(s):                                            # one seed's failure stops that lane only, and loses no records
         try: seed(s)

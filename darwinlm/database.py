@@ -351,17 +351,26 @@ def identity(self:Database) -> dict:
                schedule=_digest(man['schedule']), calibration=man['calibration']['digest'])
     return dict(digest=_digest(rec)) | rec
 
+@patch(as_prop=True)
+def numbers(self:Database) -> str:
+    "Digest of what the build computed (every module's OBS error at every level): equal identities built on other hardware differ here."
+    return _digest(self.manifest['errors'])
+
 def check_database(out:str|Path, # a run folder (search, baselines, ranking)
                    db:Database, # the database the run is given
                    write:bool=True, # record it in a folder that has none (False: other ranks only read)
-                  ) -> dict: # `db.identity`
-    "Record which database the run in `out` uses (`database.json`), or refuse to resume that run on another one."
-    f, rec = Path(out)/'database.json', db.identity
+                  ) -> dict: # what `database.json` holds: `db.identity` and `db.numbers`
+    "Record which database the run in `out` uses (`database.json`), or refuse to resume that run on another one, or on the same one built again to other numbers."
+    f, rec = Path(out)/'database.json', db.identity | dict(numbers=db.numbers)
     if not f.exists():
         if write: f.parent.mkdir(parents=True, exist_ok=True); save_json(rec, f)
         return rec
     old = load_json(f)
-    if old['digest'] == rec['digest']: return rec
+    if old['digest'] == rec['digest']:
+        if 'numbers' not in old and write: save_json(rec, f)   # a folder of darwinlm before `numbers` goes on with these
+        if old.get('numbers', rec['numbers']) == rec['numbers']: return rec
+        raise UserError(f'{out} began on a database with these settings whose numbers (its OBS errors) differ from this one\'s: it was '
+                        'built again elsewhere (another device or machine). Resume on the database it began on, or use a new run folder')
     what = [f'{k} {v} -> {rec["config"].get(k)}' for k, v in old['config'].items() if rec['config'].get(k) != v]
     what += [k for k in ('model', 'schedule', 'calibration') if old[k] != rec[k]]
     raise UserError(f'{out} ran on another database ({", ".join(what)}): give it the database it started with, or use a new run folder')

@@ -12,7 +12,7 @@ from torch import nn
 from .core import save_json, load_json, num_params, resolve_dtype, DTYPES, cache_dir, config_record, check_config, record_run, UserError, portable, package_versions
 from .models import load_model, adapt
 from .data import make_pools, sample, windows
-from .database import DatabaseConfig, build_database, Database, fingerprint
+from .database import DatabaseConfig, build_database, Database, fingerprint, check_database
 from .search import SearchConfig, Budget, evolve, plot_search, plot_moves
 from .stitch import stitch, save_stitched, plot_allocation
 from .train import TrainConfig, post_train
@@ -20,7 +20,8 @@ from .eval import perplexity, evaluate_suite, suite_shots, comparison_table, hub
 from .export import OUTTYPES, export_gguf, gguf_check
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'KEPT', 'PruneConfig', 'plot_report', 'seeds_table', 'run_prune', 'dense_home', 'keep_run']
+__all__ = ['SCHEDULES', 'KEPT', 'PruneConfig', 'plot_report', 'seeds_table', 'run_prune', 'dense_home', 'keep_run', 'carry_run',
+           'restore_run']
 
 # %% ../nbs/65_prune.ipynb #cdd266aa
 SCHEDULES = dict(
@@ -190,6 +191,7 @@ def _prune_stage(cur, tok, pools, ev, sd:Path, cfg:PruneConfig, scfg:SearchConfi
     if scfg.params is not None and Budget(db, params=scfg.params).size([0]*len(db.modules)) <= scfg.params:
         raise ValueError(f'the model entering {sd.name} already fits its budget ({scfg.params:,.0f} block parameters); '
                          'the earlier stage pruned past it: use stages further apart')
+    if (sd/'search'/'levels.json').exists(): check_database(sd/'search', db)     # a finished search is stitched from the database it ran on
     res = load_json(sd/'search'/'levels.json') if (sd/'search'/'levels.json').exists() else \
           evolve(cur, db, pools['select'], sd/'search', scfg, train_pool=pools['finetune'],
                  device=None if next(cur.parameters()).device.type == torch.device(cfg.device).type else cfg.device)   # streamed from the host
@@ -326,3 +328,42 @@ def keep_run(run:str|Path, # a finished darwinlm-prune run folder
         src = Path(db)/'manifest.json' if f == 'db/manifest.json' and db else run/f     # a database reused from another run
         if src.exists(): (dest/f).parent.mkdir(parents=True, exist_ok=True); (dest/f).write_text(portable(src.read_text()))
     return dest
+
+# %% ../nbs/65_prune.ipynb #d8a09eac
+def carry_run(run:str|Path, # a darwinlm-prune run folder, finished or not
+              dest:str|Path, # where its records go (a new folder, or one `carry_run` wrote before: replaced)
+             ) -> Path: # `dest`
+    "Copy what an unfinished run needs to go on on another machine (no weights) into `dest`, machine folders written as `portable` does."
+    run, dest = Path(run), Path(dest)
+    if not (run/'config.json').exists(): raise UserError(f'{run} holds no darwinlm-prune run (no config.json)')
+    if dest.exists() and any(f.suffix not in ('.json', '.jsonl') for f in dest.rglob('*') if f.is_file()):   # not an earlier carry
+        raise UserError(f'{dest} holds something else: carry the run into a new folder')
+    files = [run/'config.json', run/'run.json'] + [f for s in (run, *sorted(run.glob('stage*'))) for f in sorted((s/'search').glob('*.json*'))]
+    part = dest.with_name(dest.name + '.part'); shutil.rmtree(part, ignore_errors=True)
+    for f in files:
+        if f.exists(): (part/f.relative_to(run)).parent.mkdir(parents=True, exist_ok=True); (part/f.relative_to(run)).write_text(portable(f.read_text()))
+    shutil.rmtree(dest, ignore_errors=True); part.rename(dest)    # records of an older carry (a search since finished) do not linger
+    return dest
+
+# %% ../nbs/65_prune.ipynb #9b0af089
+def _local(o):
+    "A record `portable` wrote, with this machine's folders again where a path starts with `$DARWINLM_CACHE`, `~` or `.`."
+    if isinstance(o, dict): return {k: _local(v) for k, v in o.items()}
+    if isinstance(o, list): return [_local(v) for v in o]
+    if isinstance(o, str):
+        for name, home in (('$DARWINLM_CACHE', cache_dir), ('~', Path.home), ('.', Path.cwd)):
+            if o == name or o.startswith(name + '/'): return str(home()) + o[len(name):]
+    return o
+
+def restore_run(records:str|Path, # what `carry_run` wrote
+                run:str|Path, # the run folder on this machine (new)
+               ) -> Path: # `run`: its command goes on from here
+    "Write a carried run's records into `run`, with this machine's folders; running its command again rebuilds the rest and goes on."
+    records, run = Path(records), Path(run)
+    if not (records/'config.json').exists(): raise UserError(f'{records} holds no carried run (no config.json): see carry_run')
+    if (run/'config.json').exists(): raise UserError(f'{run} already holds a run: restore into a new folder, or run its command there (it resumes)')
+    for f in sorted(records.rglob('*.json*')):
+        dst = run/f.relative_to(records); dst.parent.mkdir(parents=True, exist_ok=True)
+        if f.suffix == '.jsonl': dst.write_text(''.join(json.dumps(_local(json.loads(l))) + '\n' for l in f.read_text().splitlines() if l.strip()))
+        else: save_json(_local(load_json(f)), dst)
+    return run
