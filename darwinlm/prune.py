@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import torch
 from torch import nn
-from .core import save_json, load_json, num_params, resolve_dtype, DTYPES, cache_dir, config_record, check_config, record_run, UserError, portable, package_versions
+from .core import save_json, load_json, num_params, resolve_dtype, DTYPES, cache_dir, config_record, check_config, record_run, UserError, portable, package_versions, console
 from .models import load_model, adapt
 from .data import make_pools, sample, windows
 from .database import DatabaseConfig, build_database, Database, fingerprint, check_database
@@ -20,8 +20,8 @@ from .eval import perplexity, evaluate_suite, suite_shots, comparison_table, hub
 from .export import OUTTYPES, export_gguf, gguf_check
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'KEPT', 'PruneConfig', 'plot_report', 'seeds_table', 'run_prune', 'dense_home', 'keep_run', 'carry_run',
-           'restore_run']
+__all__ = ['SCHEDULES', 'KEPT', 'carry_main', 'PruneConfig', 'plot_report', 'seeds_table', 'run_prune', 'dense_home', 'keep_run',
+           'carry_run', 'restore_run', 'carry_command']
 
 # %% ../nbs/65_prune.ipynb #cdd266aa
 SCHEDULES = dict(
@@ -367,3 +367,20 @@ def restore_run(records:str|Path, # what `carry_run` wrote
         if f.suffix == '.jsonl': dst.write_text(''.join(json.dumps(_local(json.loads(l))) + '\n' for l in f.read_text().splitlines() if l.strip()))
         else: save_json(_local(load_json(f)), dst)
     return run
+
+# %% ../nbs/65_prune.ipynb #7bbe1929
+def carry_command(src:str, # a darwinlm-prune run folder (with --restore: records darwinlm-carry wrote)
+                  dest:str, # where its records go (with --restore: the run folder on this machine, new)
+                  restore:bool=False, # write carried records back into a run folder here, to go on with its command
+                 ) -> Path: # `dest`
+    "Carry an unfinished darwinlm-prune run to another machine: its small records out (no weights), or back in with --restore."
+    if not restore:
+        p = carry_run(src, dest); n = sum(f.stat().st_size for f in p.rglob('*') if f.is_file())
+        print(f'carried {src} into {p} ({n/1e3:.0f} kB, no weights); on the next machine: darwinlm-carry {p} RUN --restore'); return p
+    p = restore_run(src, dest); s = p/'search'
+    at = ('its search has finished (the database, the stitched model and what follows are made again)' if (s/'levels.json').exists() else
+          f'its search goes on from generation {load_json(s/"state.json")["generation"]}' if (s/'state.json').exists() else 'its search starts')
+    cmd = load_json(p/'run.json').get('command') if (p/'run.json').exists() else None
+    print(f'restored {p}: {at} when its command runs again' + (f' with {p} as its folder: {cmd}' if cmd else '')); return p
+
+carry_main = console('darwinlm-carry', carry_command)
