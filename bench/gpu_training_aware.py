@@ -63,11 +63,13 @@ CHECKOUT = Path(__file__).resolve().parents[1]
 
 def keep_partial4(runs:Path, done:list[Path], partial:Path):
     """`darwinlm.prune.carry_run` every unfinished run into `partial` (config, run.json, the search's records; no weights);
-    drop the runs finished in any of `done` (kept or committed)."""
+    drop the runs finished in any of `done` (kept or committed). One run's failure loses no other run's records."""
     from darwinlm.prune import carry_run
     finished = lambda name: any((d/name/'eval.json').exists() for d in done)
     for run in sorted(runs.glob('*-s*')):
-        if not finished(run.name) and (run/'config.json').exists(): carry_run(run, partial/run.name)
+        try:
+            if not finished(run.name) and (run/'config.json').exists(): carry_run(run, partial/run.name)
+        except Exception as e: print(f'{run.name} not carried: {type(e).__name__}: {e}', flush=True)
     for d in partial.glob('*-s*'):
         if finished(d.name): shutil.rmtree(d)
 
@@ -76,7 +78,12 @@ def restore_partial4(partial:Path, runs:Path) -> list[str]:
     is written back as this machine's: keep --out in the package cache (the default) for a run to resume on another machine.
     A run whose database, built again, has other numbers than the one its search began on refuses to go on (see its log)."""
     from darwinlm.prune import restore_run
-    return [restore_run(d, runs/d.name).name for d in sorted(partial.glob('*-s*')) if not (runs/d.name).exists()]
+    back = []
+    for d in sorted(partial.glob('*-s*')):
+        if (runs/d.name).exists(): continue
+        try: back.append(restore_run(d, runs/d.name).name)
+        except Exception as e: print(f'{d.name} not restored: {type(e).__name__}: {e}', flush=True)
+    return back
 
 def _figure2_setup(out:Path, smoke:bool, device:str, seed:int=0):
     "SmolLM2, its pools and its database (built once, in out/db), and the experiment's config."
@@ -148,7 +155,8 @@ def table4(out:Path, seeds:int, smoke:bool, device:str, deadline:float, lanes:in
             print(portable(shlex.join(cmd)), flush=True)
             rc = _logged(cmd, out/'logs'/f'table4-{arm}-s{s}.log', stop)
             if rc is None: print(f'{arm}-s{s} stopped (--stop_s): it goes on from its records', flush=True); return
-            if rc: print(f'{arm}-s{s} failed ({rc}): see logs (a database built again to other numbers is refused there)', flush=True); return
+            if rc: print(f'{arm}-s{s} failed ({rc}): see its log; a run refused for a database rebuilt to other numbers goes on only where '
+                         f'the build repeats (or delete {partial/run.name if partial else run} to start it over)', flush=True); return
             keep_run(run, kept); print(f'{arm}-s{s} kept', flush=True)
     def lane(s):                                            # one seed's failure stops that lane only, and loses no records
         try: seed(s)

@@ -353,7 +353,7 @@ def identity(self:Database) -> dict:
 
 @patch(as_prop=True)
 def numbers(self:Database) -> str:
-    "Digest of what the build computed (every module's OBS error at every level): equal identities built on other hardware differ here."
+    "Digest of what the build computed (every module's OBS error at every level): equal identities built on another device, GPU model, torch or thread count differ here."
     return _digest(self.manifest['errors'])
 
 def check_database(out:str|Path, # a run folder (search, baselines, ranking)
@@ -369,8 +369,9 @@ def check_database(out:str|Path, # a run folder (search, baselines, ranking)
     if old['digest'] == rec['digest']:
         if 'numbers' not in old and write: save_json(rec, f)   # a folder of darwinlm before `numbers` goes on with these
         if old.get('numbers', rec['numbers']) == rec['numbers']: return rec
-        raise UserError(f'{out} began on a database with these settings whose numbers (its OBS errors) differ from this one\'s: it was '
-                        'built again elsewhere (another device or machine). Resume on the database it began on, or use a new run folder')
+        raise UserError(f'{out} began on a database with these settings whose numbers (its OBS errors) differ from those of {db.path}: it was '
+                        'built again elsewhere (another device, GPU model, torch or thread count). Resume where the build repeats bit for bit, '
+                        f'or put the database the run began on at {db.path}, or use a new run folder')
     what = [f'{k} {v} -> {rec["config"].get(k)}' for k, v in old['config'].items() if rec['config'].get(k) != v]
     what += [k for k in ('model', 'schedule', 'calibration') if old[k] != rec[k]]
     raise UserError(f'{out} ran on another database ({", ".join(what)}): give it the database it started with, or use a new run folder')

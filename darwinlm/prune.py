@@ -4,7 +4,7 @@
 
 # %% ../nbs/65_prune.ipynb #02fd379a
 from __future__ import annotations
-import hashlib, json, shutil, time
+import hashlib, json, re, shutil, time
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import torch
@@ -20,8 +20,8 @@ from .eval import perplexity, evaluate_suite, suite_shots, comparison_table, hub
 from .export import OUTTYPES, export_gguf, gguf_check
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'KEPT', 'carry_main', 'PruneConfig', 'plot_report', 'seeds_table', 'run_prune', 'dense_home', 'keep_run',
-           'carry_run', 'restore_run', 'carry_command']
+__all__ = ['SCHEDULES', 'KEPT', 'CARRIED', 'carry_main', 'PruneConfig', 'plot_report', 'seeds_table', 'run_prune', 'dense_home',
+           'keep_run', 'carry_run', 'restore_run', 'carry_command']
 
 # %% ../nbs/65_prune.ipynb #cdd266aa
 SCHEDULES = dict(
@@ -330,42 +330,58 @@ def keep_run(run:str|Path, # a finished darwinlm-prune run folder
     return dest
 
 # %% ../nbs/65_prune.ipynb #d8a09eac
+CARRIED = ('config.json', 'run.json') + tuple(f'search/{f}' for f in ('config.json', 'database.json', 'history.jsonl', 'state.json', 'levels.json'))
+
+def _carried(rel:str) -> bool:
+    "Whether `rel`, a path in a run folder, is one of the records `carry_run` copies (a stage folder's search records too)."
+    parts = rel.split('/')
+    return rel in CARRIED or (len(parts) > 2 and parts[0].startswith('stage') and '/'.join(parts[1:]) in CARRIED[2:])
+
+def _cache_var(s:str) -> str:
+    "`s` with the package cache written `$DARWINLM_CACHE` wherever a path starts with it (`portable`, the cache only)."
+    return re.sub(rf'(?<![\w.~$/-]){re.escape(str(cache_dir()))}(?![^/\s\'",;:)\]}}])', lambda m: '$DARWINLM_CACHE', s)
+
 def carry_run(run:str|Path, # a darwinlm-prune run folder, finished or not
               dest:str|Path, # where its records go (a new folder, or one `carry_run` wrote before: replaced)
              ) -> Path: # `dest`
-    "Copy what an unfinished run needs to go on on another machine (no weights) into `dest`, machine folders written as `portable` does."
+    "Copy what an unfinished run needs to go on on another machine (`CARRIED`, per stage; no weights) into `dest`, the cache written `$DARWINLM_CACHE`."
     run, dest = Path(run), Path(dest)
     if not (run/'config.json').exists(): raise UserError(f'{run} holds no darwinlm-prune run (no config.json)')
-    if dest.exists() and any(f.suffix not in ('.json', '.jsonl') for f in dest.rglob('*') if f.is_file()):   # not an earlier carry
-        raise UserError(f'{dest} holds something else: carry the run into a new folder')
-    files = [run/'config.json', run/'run.json'] + [f for s in (run, *sorted(run.glob('stage*'))) for f in sorted((s/'search').glob('*.json*'))]
+    old = [str(f.relative_to(dest)) for f in dest.rglob('*') if f.is_file()] if dest.exists() else []
+    if old and not (str(load_json(dest/'config.json').get('format') if 'config.json' in old else '').startswith('darwinlm-prune/')
+                    and all(map(_carried, old))):
+        raise UserError(f'{dest} holds something other than carried records: carry the run into a new folder')
     part = dest.with_name(dest.name + '.part'); shutil.rmtree(part, ignore_errors=True)
-    for f in files:
-        if f.exists(): (part/f.relative_to(run)).parent.mkdir(parents=True, exist_ok=True); (part/f.relative_to(run)).write_text(portable(f.read_text()))
+    for f in sorted(run.rglob('*.json*')):
+        if f.is_file() and _carried(rel := str(f.relative_to(run))):
+            (part/rel).parent.mkdir(parents=True, exist_ok=True); (part/rel).write_text(_cache_var(f.read_text()))
     shutil.rmtree(dest, ignore_errors=True); part.rename(dest)    # records of an older carry (a search since finished) do not linger
     return dest
 
 # %% ../nbs/65_prune.ipynb #9b0af089
 def _local(o):
-    "A record `portable` wrote, with this machine's folders again where a path starts with `$DARWINLM_CACHE`, `~` or `.`."
+    "A record `carry_run` wrote, with this machine's package cache again where a path starts with `$DARWINLM_CACHE`."
     if isinstance(o, dict): return {k: _local(v) for k, v in o.items()}
     if isinstance(o, list): return [_local(v) for v in o]
-    if isinstance(o, str):
-        for name, home in (('$DARWINLM_CACHE', cache_dir), ('~', Path.home), ('.', Path.cwd)):
-            if o == name or o.startswith(name + '/'): return str(home()) + o[len(name):]
+    if isinstance(o, str) and (o == '$DARWINLM_CACHE' or o.startswith('$DARWINLM_CACHE/')): return str(cache_dir()) + o[len('$DARWINLM_CACHE'):]
     return o
 
 def restore_run(records:str|Path, # what `carry_run` wrote
                 run:str|Path, # the run folder on this machine (new)
                ) -> Path: # `run`: its command goes on from here
-    "Write a carried run's records into `run`, with this machine's folders; running its command again rebuilds the rest and goes on."
+    "Write a carried run's records into `run`, with this machine's cache; running its command again rebuilds the rest and goes on."
     records, run = Path(records), Path(run)
     if not (records/'config.json').exists(): raise UserError(f'{records} holds no carried run (no config.json): see carry_run')
     if (run/'config.json').exists(): raise UserError(f'{run} already holds a run: restore into a new folder, or run its command there (it resumes)')
+    if run.exists() and any(run.iterdir()): raise UserError(f'{run} is not empty: restore into a new folder')
+    part = run.with_name(run.name + '.part'); shutil.rmtree(part, ignore_errors=True)
     for f in sorted(records.rglob('*.json*')):
-        dst = run/f.relative_to(records); dst.parent.mkdir(parents=True, exist_ok=True)
+        if not _carried(rel := str(f.relative_to(records))): continue   # a left-over temporary file, say
+        dst = part/rel; dst.parent.mkdir(parents=True, exist_ok=True)
         if f.suffix == '.jsonl': dst.write_text(''.join(json.dumps(_local(json.loads(l))) + '\n' for l in f.read_text().splitlines() if l.strip()))
         else: save_json(_local(load_json(f)), dst)
+    if run.exists(): run.rmdir()
+    part.rename(run)                                            # all the records, or none
     return run
 
 # %% ../nbs/65_prune.ipynb #7bbe1929
@@ -377,10 +393,10 @@ def carry_command(src:str, # a darwinlm-prune run folder (with --restore: record
     if not restore:
         p = carry_run(src, dest); n = sum(f.stat().st_size for f in p.rglob('*') if f.is_file())
         print(f'carried {src} into {p} ({n/1e3:.0f} kB, no weights); on the next machine: darwinlm-carry {p} RUN --restore'); return p
-    p = restore_run(src, dest); s = p/'search'
-    at = ('its search has finished (the database, the stitched model and what follows are made again)' if (s/'levels.json').exists() else
-          f'its search goes on from generation {load_json(s/"state.json")["generation"]}' if (s/'state.json').exists() else 'its search starts')
+    p = restore_run(src, dest); s = sorted(p.glob('stage*/search'))[-1:] or [p/'search']; s = s[0]
+    at = (f'{s.relative_to(p)} has finished (the database, the stitched model and what follows are made again)' if (s/'levels.json').exists() else
+          f'{s.relative_to(p)} goes on from generation {load_json(s/"state.json")["generation"]}' if (s/'state.json').exists() else 'its search starts')
     cmd = load_json(p/'run.json').get('command') if (p/'run.json').exists() else None
-    print(f'restored {p}: {at} when its command runs again' + (f' with {p} as its folder: {cmd}' if cmd else '')); return p
+    print(f'restored {p}: {at} when the run\'s command runs again with {p} as its folder' + (f' (the first call: {cmd})' if cmd else '')); return p
 
 carry_main = console('darwinlm-carry', carry_command)
