@@ -327,9 +327,10 @@ _COMMAND: list|None = None      # the console script running now: [prog, *argv],
 
 # %% ../nbs/00_core.ipynb #cfcb77b3
 def portable(s:str, # a command line, a path or a message
+             cache_only:bool=False, # rewrite the cache folder only (records that another machine's cache turns back: `darwinlm.prune.carry_run`)
             ) -> str: # the same, without this machine's folders
     "`s` with the cache folder written `$DARWINLM_CACHE`, the working folder `.` and the home folder `~`, wherever a path starts with them."
-    for p, name in ((cache_dir(), '$DARWINLM_CACHE'), (Path.cwd(), '.'), (Path.home(), '~')):
+    for p, name in ((cache_dir(), '$DARWINLM_CACHE'),) + ((Path.cwd(), '.'), (Path.home(), '~'))*(not cache_only):
         if len(p.parts) > 1: s = re.sub(rf'(?<![\w.~$/-]){re.escape(str(p))}(?![^/\s\'",;:)\]}}])', lambda m: name, s)
     return s
 

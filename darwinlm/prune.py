@@ -4,12 +4,12 @@
 
 # %% ../nbs/65_prune.ipynb #02fd379a
 from __future__ import annotations
-import hashlib, json, re, shutil, time
+import hashlib, json, shutil, time
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import torch
 from torch import nn
-from .core import save_json, load_json, num_params, resolve_dtype, DTYPES, cache_dir, config_record, check_config, record_run, UserError, portable, package_versions, console
+from .core import save_json, load_json, num_params, resolve_dtype, DTYPES, cache_dir, config_record, check_config, record_run, UserError, portable, package_versions, console, rank_world
 from .models import load_model, adapt
 from .data import make_pools, sample, windows
 from .database import DatabaseConfig, build_database, Database, fingerprint, check_database
@@ -191,7 +191,7 @@ def _prune_stage(cur, tok, pools, ev, sd:Path, cfg:PruneConfig, scfg:SearchConfi
     if scfg.params is not None and Budget(db, params=scfg.params).size([0]*len(db.modules)) <= scfg.params:
         raise ValueError(f'the model entering {sd.name} already fits its budget ({scfg.params:,.0f} block parameters); '
                          'the earlier stage pruned past it: use stages further apart')
-    if (sd/'search'/'levels.json').exists(): check_database(sd/'search', db)     # a finished search is stitched from the database it ran on
+    if (sd/'search'/'levels.json').exists(): check_database(sd/'search', db, write=rank_world()[0] == 0)   # a finished search is stitched from the database it ran on
     res = load_json(sd/'search'/'levels.json') if (sd/'search'/'levels.json').exists() else \
           evolve(cur, db, pools['select'], sd/'search', scfg, train_pool=pools['finetune'],
                  device=None if next(cur.parameters()).device.type == torch.device(cfg.device).type else cfg.device)   # streamed from the host
@@ -337,10 +337,6 @@ def _carried(rel:str) -> bool:
     parts = rel.split('/')
     return rel in CARRIED or (len(parts) > 2 and parts[0].startswith('stage') and '/'.join(parts[1:]) in CARRIED[2:])
 
-def _cache_var(s:str) -> str:
-    "`s` with the package cache written `$DARWINLM_CACHE` wherever a path starts with it (`portable`, the cache only)."
-    return re.sub(rf'(?<![\w.~$/-]){re.escape(str(cache_dir()))}(?![^/\s\'",;:)\]}}])', lambda m: '$DARWINLM_CACHE', s)
-
 def carry_run(run:str|Path, # a darwinlm-prune run folder, finished or not
               dest:str|Path, # where its records go (a new folder, or one `carry_run` wrote before: replaced)
              ) -> Path: # `dest`
@@ -354,7 +350,7 @@ def carry_run(run:str|Path, # a darwinlm-prune run folder, finished or not
     part = dest.with_name(dest.name + '.part'); shutil.rmtree(part, ignore_errors=True)
     for f in sorted(run.rglob('*.json*')):
         if f.is_file() and _carried(rel := str(f.relative_to(run))):
-            (part/rel).parent.mkdir(parents=True, exist_ok=True); (part/rel).write_text(_cache_var(f.read_text()))
+            (part/rel).parent.mkdir(parents=True, exist_ok=True); (part/rel).write_text(portable(f.read_text(), cache_only=True))
     shutil.rmtree(dest, ignore_errors=True); part.rename(dest)    # records of an older carry (a search since finished) do not linger
     return dest
 
