@@ -1,5 +1,6 @@
 """Preflight of bench/gpu_training_aware.py on a device, in seconds and without SmolLM2: a tiny seeded Llama through
-each path that script takes there (a database built on the device, `rank_agreement`, `rank_repeat` in two parts,
+each path that script takes there (a database built on the device, and again in another process to the same numbers,
+`rank_agreement`, `rank_repeat` in two parts,
 `darwinlm-prune` one-shot and training-aware with post-training, the second reusing the first one's database,
 `keep_run`), so that a device error shows before a long run starts. Prints 'preflight passed' and the seconds each step took, or the first error.
 Never in CI. Run: python bench/gpu_preflight.py [--device cuda]
@@ -8,10 +9,18 @@ import argparse, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import torch
 
+def build(d:Path, device:str, out:str):
+    "The preflight's database of the tiny model saved in `d`/m, built on `device` into `d`/`out`."
+    from darwinlm.models import load_model
+    from darwinlm.data import make_pools, sample
+    from darwinlm.database import DatabaseConfig, build_database
+    m, tok = load_model(d/'m', dtype=torch.bfloat16 if device == 'cuda' else torch.float32, device=device)
+    return build_database(m, sample(make_pools(tok, seed=0)['calib'], 6, 32, seed=0), d/out, DatabaseConfig(device=device))
+
 def main(device:str):
     from darwinlm.models import tiny_model, tiny_tokenizer
-    from darwinlm.data import make_pools, sample
-    from darwinlm.database import Database, DatabaseConfig, build_database
+    from darwinlm.data import make_pools
+    from darwinlm.database import Database
     from darwinlm.search import RankConfig, rank_agreement, rank_repeat, repeat_summary
     from darwinlm.prune import keep_run
     from darwinlm.core import load_json
@@ -24,8 +33,13 @@ def main(device:str):
     m.save_pretrained(d/'m'); tok.save_pretrained(d/'m')
     m = m.to(device, torch.bfloat16 if device == 'cuda' else torch.float32)
     pools = make_pools(tok, seed=0)
-    db = Database(build_database(m, sample(pools['calib'], 6, 32, seed=0), d/'db', DatabaseConfig(device=device)), m)
+    db = Database(build(d, device, 'db'), m)
     lap('database')
+    subprocess.run([sys.executable, __file__, '--device', device, '--build', str(d), 'db2'], check=True)
+    again = Database(d/'db2', m)
+    assert again.numbers == db.numbers, ('a database built again on this device in another process has other numbers: a carried run would '
+                                         f'be refused here (built on {db.built_on} and {again.built_on}); run it in one lease, or carry its database')
+    lap(f'database again, another process: the same numbers ({db.numbers}, built on {db.built_on[0]["device"]})')
     res = rank_agreement(m, db, pools['select'], pools['finetune'], d/'rank',
                          RankConfig(parents=2, walk=2, offspring=3, tokens=64, seq_len=32, small=64, large=128))
     assert len(res['rows']) == 6, res
@@ -49,4 +63,7 @@ def main(device:str):
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
-    main(ap.parse_args().device)
+    ap.add_argument('--build', nargs=2, metavar=('DIR', 'OUT'), help='only build the preflight database of DIR/m into DIR/OUT (the step run in another process)')
+    a = ap.parse_args()
+    if a.build: build(Path(a.build[0]), a.device, a.build[1])
+    else: main(a.device)

@@ -14,10 +14,10 @@ from fastcore.docments import docments
 
 # %% auto #0
 __all__ = ['USER_ERRORS', 'DTYPES', 'cache_dir', 'atomic_write', 'save_json', 'load_json', 'file_sha256', 'package_versions',
-           'generator', 'progress', 'num_params', 'rank_world', 'all_gather_objects', 'barrier', 'torchrun_script',
-           'UserError', 'one_line', 'ints', 'type_name', 'Arg', 'command_args', 'make_parser', 'fail', 'console',
-           'run_console', 'resolve_dtype', 'config_record', 'check_config', 'portable', 'git_commit', 'provenance',
-           'record_run']
+           'compute_site', 'generator', 'progress', 'num_params', 'rank_world', 'all_gather_objects', 'barrier',
+           'torchrun_script', 'UserError', 'one_line', 'ints', 'type_name', 'Arg', 'command_args', 'make_parser',
+           'fail', 'console', 'run_console', 'resolve_dtype', 'config_record', 'check_config', 'portable', 'git_commit',
+           'provenance', 'record_run']
 
 # %% ../nbs/00_core.ipynb #b4fbcf4e
 def cache_dir(*parts:str, # optional sub-folders
@@ -80,6 +80,19 @@ def package_versions(names=('darwinlm', 'torch', 'transformers', 'datasets', 'sa
         try: res[n] = importlib.metadata.version(n.replace('_', '-'))
         except importlib.metadata.PackageNotFoundError: res[n] = None
     return res
+
+# %% ../nbs/00_core.ipynb #a80566e7
+def _cpu_name() -> str:
+    try: return next(l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('model name'))
+    except (OSError, StopIteration): import platform; return platform.processor() or platform.machine()
+
+def compute_site(device:str|torch.device='cpu', # where the work runs
+                ) -> dict: # device (the GPU or CPU model), torch (and CUDA) version, CPU threads
+    "What besides its inputs sets a computation's last bits: the processor, torch's (and CUDA's) version and, on a CPU, the number of threads."
+    dev = torch.device(device)
+    if dev.type == 'cuda': return dict(device=torch.cuda.get_device_name(dev), torch=torch.__version__,
+                                       **(dict(cuda=torch.version.cuda) if torch.version.cuda else dict(hip=torch.version.hip)))   # ROCm: HIP
+    return dict(device=_cpu_name() if dev.type == 'cpu' else dev.type, torch=torch.__version__, threads=torch.get_num_threads())
 
 # %% ../nbs/00_core.ipynb #81aa864a
 def generator(seed:int, # the seed

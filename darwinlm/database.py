@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from torch import nn, Tensor
 from safetensors.torch import save_file, safe_open
-from .core import save_json, load_json, package_versions, progress, file_sha256, rank_world, all_gather_objects, UserError
+from .core import save_json, load_json, package_versions, compute_site, progress, file_sha256, rank_world, all_gather_objects, UserError
 from .models import adapt, ModelAdapter, family_of, KINDS
 from .hessian import capture_hessians
 from .obs import obs_prune
@@ -197,7 +197,7 @@ def _manifest(model, cfg, sched, calib, calib_desc) -> dict:
                 schedule=dict(levels=sched.levels, counts=sched.counts, params=sched.params, kinds=sched.kinds),
                 calibration=dict(description=calib_desc, n_seqs=calib.shape[0], seq_len=calib.shape[1],
                                  digest=hashlib.sha256(calib.cpu().numpy().tobytes()).hexdigest()[:16]),
-                versions=package_versions(), modules={}, errors={}, inverse={}, seconds={})
+                versions=package_versions(), built_on=[], modules={}, errors={}, inverse={}, seconds={})
 
 # %% ../nbs/12_database.ipynb #6bc18a5d
 WHERE = ('device', 'offload')   # where the work runs, not what it computes: a build started on a GPU resumes on a CPU
@@ -237,11 +237,14 @@ def build_database(model:nn.Module, # dense supported causal LM
     if (out/'manifest.json').exists():
         old = load_json(out/'manifest.json'); _check_resume(old, man, out)
         for k in ('modules', 'errors', 'inverse', 'seconds'): man[k] = old[k]
+        man['built_on'] = old.get('built_on', [dict(device='not recorded')] if old['modules'] else [])   # older darwinlm
     elif rank == 0: save_json(man, out/'manifest.json')
     unfinished = [i for i in range(ad.n_layers) if any(n in sched.counts and n not in man['modules'] for n in (ad.name(i, 'attn'), ad.name(i, 'mlp')))]
     if not unfinished: return out                               # complete: nothing to replay
     home = next(model.parameters()).device
     dev = torch.device(cfg.device) if cfg.device else home
+    for site in all_gather_objects(dict(ranks=world) | compute_site(dev)):   # where the modules still to come are computed, rank by rank
+        if site not in man['built_on']: man['built_on'].append(site)
     acts, kws = _Activations(cfg.offload), []
     for b in calib[rank::world].split(cfg.batch_size):        # this rank's shard of the calibration set
         x, kw = first_block_inputs(model, b); acts.append(x); kws.append(_to(kw, 'cpu'))
@@ -353,24 +356,35 @@ def identity(self:Database) -> dict:
 
 @patch(as_prop=True)
 def numbers(self:Database) -> str:
-    "Digest of what the build computed (every module's OBS error at every level): equal identities built on another device, GPU model, torch or thread count differ here."
+    "Digest of what the build computed (every module's OBS error at every level): equal identities built with another number of processes, device, GPU model, torch or thread count differ here."
     return _digest(self.manifest['errors'])
+
+@patch(as_prop=True)
+def built_on(self:Database) -> list:
+    "Where the build computed its modules: the number of processes and the `compute_site` of each that took part (a database of older darwinlm: none)."
+    return self.manifest.get('built_on', [])
+
+def _sites(sites:list) -> str: return '; '.join(', '.join(f'{k} {v}' for k, v in s.items()) for s in sites) or 'a machine not recorded'
 
 def check_database(out:str|Path, # a run folder (search, baselines, ranking)
                    db:Database, # the database the run is given
                    write:bool=True, # record it in a folder that has none (False: other ranks only read)
-                  ) -> dict: # what `database.json` holds: `db.identity` and `db.numbers`
+                  ) -> dict: # what `database.json` holds: `db.identity`, `db.numbers` and `db.built_on`
     "Record which database the run in `out` uses (`database.json`), or refuse to resume that run on another one, or on the same one built again to other numbers."
-    f, rec = Path(out)/'database.json', db.identity | dict(numbers=db.numbers)
+    f, rec = Path(out)/'database.json', db.identity | dict(numbers=db.numbers, built_on=db.built_on)
     if not f.exists():
         if write: f.parent.mkdir(parents=True, exist_ok=True); save_json(rec, f)
         return rec
     old = load_json(f)
     if old['digest'] == rec['digest']:
-        if 'numbers' not in old and write: save_json(rec, f)   # a folder of darwinlm before `numbers` goes on with these
-        if old.get('numbers', rec['numbers']) == rec['numbers']: return rec
-        raise UserError(f'{out} began on a database with these settings whose numbers (its OBS errors) differ from those of {db.path}: it was '
-                        'built again elsewhere (another device, GPU model, torch or thread count). Resume where the build repeats bit for bit, '
+        if old.get('numbers', rec['numbers']) == rec['numbers']:
+            if write and not rec.keys() <= old.keys(): save_json(rec | old, f)   # a folder of older darwinlm goes on with these
+            return rec
+        was, now = old.get('built_on', []), rec['built_on']
+        where = (f'both were built on {_sites(now)}, and the build did not repeat bit for bit there' if was and was == now else
+                 f'it began on one built on {_sites(was)}, this one was built on {_sites(now)}')
+        raise UserError(f'{out} began on a database with these settings whose numbers (its OBS errors) differ from those of {db.path}: {where}. '
+                        'A build repeats bit for bit only with the same number of processes, device, GPU model, torch and CPU thread count: resume there, '
                         f'or put the database the run began on at {db.path}, or use a new run folder')
     what = [f'{k} {v} -> {rec["config"].get(k)}' for k, v in old['config'].items() if rec['config'].get(k) != v]
     what += [k for k in ('model', 'schedule', 'calibration') if old[k] != rec[k]]

@@ -313,8 +313,8 @@ def dense_home(model:nn.Module, # the dense model (loaded on the CPU)
     return device if search_plan(model.config, model.dtype, scfg).device_peak <= free else 'cpu'
 
 # %% ../nbs/65_prune.ipynb #dc854c7a
-KEPT = ('config.json', 'run.json', 'eval.json', 'report.md', 'db/manifest.json', 'search/config.json', 'search/history.jsonl', 'search/levels.json',
-        'train/config.json', 'train/train.jsonl', 'uniform-train/config.json', 'uniform-train/train.jsonl', 'gguf_check.json')   # what `keep_run` copies
+KEPT = ('config.json', 'run.json', 'eval.json', 'report.md', 'db/manifest.json', 'search/config.json', 'search/database.json', 'search/history.jsonl',
+        'search/levels.json', 'train/config.json', 'train/train.jsonl', 'uniform-train/config.json', 'uniform-train/train.jsonl', 'gguf_check.json')   # what `keep_run` copies
 
 # %% ../nbs/65_prune.ipynb #249cf178
 def keep_run(run:str|Path, # a finished darwinlm-prune run folder
