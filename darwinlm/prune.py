@@ -9,10 +9,10 @@ from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import torch
 from torch import nn
-from .core import save_json, load_json, num_params, resolve_dtype, DTYPES, cache_dir, config_record, check_config, record_run, UserError, portable, package_versions, console, rank_world
+from .core import save_json, load_json, num_params, resolve_dtype, DTYPES, cache_dir, config_record, check_config, record_run, UserError, portable, package_versions, console, rank_world, compute_site
 from .models import load_model, adapt
 from .data import make_pools, sample, windows
-from .database import DatabaseConfig, build_database, Database, fingerprint, check_database
+from .database import DatabaseConfig, build_database, Database, fingerprint, check_database, _sites
 from .search import SearchConfig, Budget, evolve, plot_search, plot_moves
 from .stitch import stitch, save_stitched, plot_allocation
 from .train import TrainConfig, post_train
@@ -21,7 +21,7 @@ from .export import OUTTYPES, export_gguf, gguf_check
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'KEPT', 'CARRIED', 'carry_main', 'PruneConfig', 'plot_report', 'seeds_table', 'run_prune', 'dense_home',
-           'keep_run', 'carry_run', 'restore_run', 'carry_command']
+           'keep_run', 'carry_run', 'restore_run', 'rebuild_notes', 'carry_command']
 
 # %% ../nbs/65_prune.ipynb #cdd266aa
 SCHEDULES = dict(
@@ -381,6 +381,19 @@ def restore_run(records:str|Path, # what `carry_run` wrote
     return run
 
 # %% ../nbs/65_prune.ipynb #7bbe1929
+def rebuild_notes(run:str|Path, # a restored run folder
+                  here:dict|None=None, # this machine's `compute_site` (None: of its default device)
+                 ) -> list[str]: # one line per search whose database will be built again on a machine unlike its first
+    "Say before any work which searches of a restored run will likely refuse to go on: their database is built again here, on a machine unlike the one it was built on."
+    run = Path(run); here = here or compute_site('cuda' if torch.cuda.is_available() else 'cpu')
+    db, searches = load_json(run/'config.json').get('db'), sorted(run.glob('stage*/search')) or [run/'search']
+    notes = []
+    for i, s in enumerate(searches):
+        if not (s/'database.json').exists() or ((Path(db) if db and i == 0 else s.parent/'db')/'manifest.json').exists(): continue   # present: used as it is
+        was = [{k: v for k, v in site.items() if k != 'ranks'} for site in load_json(s/'database.json').get('built_on', [])]
+        if was and here not in was: notes.append(f'{s.relative_to(run)} began on a database built on {_sites(was)}; here: {_sites([here])}')
+    return notes
+
 def carry_command(src:str, # a darwinlm-prune run folder (with --restore: records darwinlm-carry wrote)
                   dest:str, # where its records go (with --restore: the run folder on this machine, new)
                   restore:bool=False, # write carried records back into a run folder here, to go on with its command
@@ -393,6 +406,9 @@ def carry_command(src:str, # a darwinlm-prune run folder (with --restore: record
     at = (f'{s.relative_to(p)} has finished (the database, the stitched model and what follows are made again)' if (s/'levels.json').exists() else
           f'{s.relative_to(p)} goes on from generation {load_json(s/"state.json")["generation"]}' if (s/'state.json').exists() else 'its search starts')
     cmd = load_json(p/'run.json').get('command') if (p/'run.json').exists() else None
-    print(f'restored {p}: {at} when the run\'s command runs again with {p} as its folder' + (f' (the first call: {cmd})' if cmd else '')); return p
+    print(f'restored {p}: {at} when the run\'s command runs again with {p} as its folder' + (f' (the first call: {cmd})' if cmd else ''))
+    for n in rebuild_notes(p): print(f'note: {n}. The database built again here will likely have other numbers, and that search then refuses to go on: '
+                                    'run where the first was built (OMP_NUM_THREADS sets the threads), or copy its database folder along')
+    return p
 
 carry_main = console('darwinlm-carry', carry_command)
