@@ -82,9 +82,15 @@ def package_versions(names=('darwinlm', 'torch', 'transformers', 'datasets', 'sa
     return res
 
 # %% ../nbs/00_core.ipynb #a80566e7
-def _cpu_name() -> str:
-    try: return next(l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('model name'))
-    except (OSError, StopIteration): import platform; return platform.processor() or platform.machine()
+def _cpu_name(info:str|None=None) -> str:
+    "The CPU's model from `/proc/cpuinfo` (`info`: its text): its name, or on ARM its implementer and part; else what `platform` knows."
+    import platform
+    if info is None:
+        try: info = Path('/proc/cpuinfo').read_text()
+        except OSError: info = ''
+    field = lambda k: next((l.split(':', 1)[1].strip() for l in info.splitlines() if l.split(':')[0].strip() == k), None)
+    if name := field('model name'): return name
+    return ' '.join([platform.processor() or platform.machine()] + [f'{k} {v}' for k in ('CPU implementer', 'CPU part') if (v := field(k))])
 
 def compute_site(device:str|torch.device='cpu', # where the work runs
                 ) -> dict: # device (the GPU or CPU model), torch (and CUDA) version, CPU threads
