@@ -381,11 +381,20 @@ def restore_run(records:str|Path, # what `carry_run` wrote
     return run
 
 # %% ../nbs/65_prune.ipynb #7bbe1929
+def _run_device(run:Path) -> str:
+    "The device a run's command computes on here: its --device, else the default (CUDA when there is one)."
+    import shlex
+    argv = shlex.split(load_json(run/'run.json').get('command') or '') if (run/'run.json').exists() else []
+    return argv[argv.index('--device') + 1] if '--device' in argv[:-1] else 'cuda' if torch.cuda.is_available() else 'cpu'
+
 def rebuild_notes(run:str|Path, # a restored run folder
-                  here:dict|None=None, # this machine's `compute_site` (None: of its default device)
+                  here:dict|None=None, # this machine's `compute_site` (None: of the device the run's command computes on here)
                  ) -> list[str]: # one line per search whose database will be built again on a machine unlike its first
     "Say before any work which searches of a restored run will likely refuse to go on: their database is built again here, on a machine unlike the one it was built on."
-    run = Path(run); here = here or compute_site('cuda' if torch.cuda.is_available() else 'cpu')
+    run = Path(run)
+    if here is None:
+        dev = torch.device(_run_device(run))
+        here = dict(device=f'no {dev.type.upper()} here') if dev.type == 'cuda' and not torch.cuda.is_available() else compute_site(dev)
     db, searches = load_json(run/'config.json').get('db'), sorted(run.glob('stage*/search')) or [run/'search']
     notes = []
     for i, s in enumerate(searches):
